@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: wso2ops contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: port_conflicts
+short_description: Effective ports that several MI instances on one host would share
+version_added: 0.1.0
+description:
+  - Compares the effective ports (not the offsets) of several instances' port maps, and ports reserved for
+    other services such as SSH.
+  - Returns an empty list when there is no conflict.
+author: wso2ops contributors
+positional: reserved
+options:
+  _input:
+    description:
+      - Port maps keyed by instance name, as P(wso2ops.micro_integrator.port_map#filter) builds them,
+        or plain dicts of alias to port.
+    type: dict
+    required: true
+  reserved:
+    description: Ports that no instance may use, mapped to what holds them.
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+# [] : offsets 10 and 11 share no port
+ok: "{{ {'mi1': {} | wso2ops.micro_integrator.port_map,
+          'mi2': {} | wso2ops.micro_integrator.port_map(11)} | wso2ops.micro_integrator.port_conflicts }}"
+
+# [{port: 8291, first: 'mi1 http', second: 'mi2 http'}]
+clash: "{{ {'mi1': {'http': 8281} | wso2ops.micro_integrator.port_map,
+             'mi2': {} | wso2ops.micro_integrator.port_map(11)} | wso2ops.micro_integrator.port_conflicts }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One entry per shared port.
+  type: list
+  elements: dict
+  contains:
+    port:
+      description: The shared effective port.
+      type: int
+    first:
+      description: The instance and alias (or reserved service) that holds the port first.
+      type: str
+    second:
+      description: The instance and alias that would use it too.
+      type: str
+"""
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import port_conflicts
+from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'port_conflicts': filter_errors('port_conflicts')(port_conflicts)}

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright: wso2ops contributors
+# Apache License 2.0 (see LICENSE)
+"""Read a config file as exact text (no newline translation), with errors an operator can act on."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+
+
+class FileProblem(ValueError):
+    """The file cannot be read as UTF-8 text; the message says why and what to do."""
+
+
+def read_text(path, create=False):
+    """The file's text, or None when it is missing and create is true."""
+    if os.path.isdir(path):
+        raise FileProblem('%s is a directory; give the path of deployment.toml itself' % path)
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            if create:
+                return None
+            raise FileProblem('%s does not exist; check the MI home, or set create=true to start a new file' % path)
+        raise FileProblem('cannot read %s: %s; check its permissions' % (path, exc.strerror))
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b'\n') + 1
+        raise FileProblem('%s is not UTF-8 text (invalid byte at line %d, byte offset %d); TOML files must be '
+                          'UTF-8, convert it first. The file was not changed' % (path, line, exc.start))

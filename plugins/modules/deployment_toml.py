@@ -1,0 +1,205 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: wso2ops contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: deployment_toml
+short_description: Set the ports and port offset of WSO2 Micro Integrator in deployment.toml
+version_added: 0.1.0
+description:
+  - Edits the port keys of C(<MI_HOME>/conf/deployment.toml) in place with tomlkit, keeping every comment,
+    blank line, key order, quoting and line ending that does not belong to a changed key.
+  - Finds an existing key in whichever TOML spelling the file uses (a dotted key inside C([transport.http]),
+    a nested C([transport.http.listener]) table, or a top-level dotted key) and never adds a duplicate key or table.
+  - A missing key is added to its existing table; C(offset) goes right after the shipped C(# offset = 10) comment.
+    When the table does not exist it is created at the end of the file.
+  - Everything is validated before the file is touched; the file is written atomically (temporary file in the
+    same folder, then rename), keeping its mode and owner. A symlinked I(path) is followed to its target.
+  - Values of other keys (keystore and database passwords live in the same file) never appear in the diff,
+    the result or an error message.
+author:
+  - wso2ops contributors
+requirements:
+  - tomlkit >= 0.11 on the managed host (Debian/Ubuntu package C(python3-tomlkit), or C(pip install tomlkit))
+options:
+  path:
+    description:
+      - Path of the deployment.toml, normally C(<MI_HOME>/conf/deployment.toml).
+    type: path
+    required: true
+    aliases: [dest]
+  offset:
+    description:
+      - The C([server] offset). It replaces MI's built-in offset 10, it does not add to it.
+      - Omit it to leave the offset as it is. A C(-DportOffset) JVM argument still wins over the file at start-up.
+    type: int
+  ports:
+    description:
+      - Base ports to set, keyed by alias or by dotted TOML key.
+      - "Aliases: C(http) (C(transport.http.listener.port), default 8280), C(https)
+        (C(transport.http.listener.secured_port), 8243), C(management_http) (C(mediation.internal_http_api_port), 9191),
+        C(management_https) (C(mediation.internal_https_api_port), 9154)."
+      - Any other port setting is given by its dotted key, for example C(transport.tcp.listener.port); its last part
+        must contain C(port).
+      - A value of C(null) removes the key so that MI's default applies. A port already stored as a string with the
+        same number (C("8280")) is left as it is; a changed string port stays a string.
+    type: dict
+    default: {}
+  create:
+    description:
+      - Create the file when it does not exist. Without it a missing file is an error.
+    type: bool
+    default: false
+  backup:
+    description:
+      - Keep a timestamped copy of the original file when it changes.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+    description: Reports the changes it would make and writes nothing.
+  diff_mode:
+    support: full
+    description: The diff lists only the changed keys, never other lines of the file.
+  platform:
+    platforms: posix
+notes:
+  - The offset keeps all four documented listener ports in range, and no two of them may be equal; the module
+    refuses such a change before writing. Ports of other dotted keys are written as given and not offset-checked.
+  - Port changes take effect when MI restarts.
+seealso:
+  - module: wso2ops.micro_integrator.deployment_toml_info
+  - plugin: wso2ops.micro_integrator.port_map
+    plugin_type: filter
+  - plugin: wso2ops.micro_integrator.effective_port
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Run a second MI instance with offset 11 (ports 8291, 8254, 9202, 9165)
+  wso2ops.micro_integrator.deployment_toml:
+    path: /opt/wso2mi/conf/deployment.toml
+    offset: 11
+
+- name: Move the HTTP pass-through listener and the TCP transport, go back to the default HTTPS port
+  wso2ops.micro_integrator.deployment_toml:
+    path: /opt/wso2mi/conf/deployment.toml
+    ports:
+      http: 8380
+      https: null
+      transport.tcp.listener.port: 8301
+    backup: true
+"""
+
+RETURN = r"""
+changes:
+  description: The keys that changed, with their stored values before and after (null means absent).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{key: transport.http.listener.port, before: 8280, after: 8380}]
+offset:
+  description: The offset MI takes from the file after the change (10 when the file sets none).
+  returned: success
+  type: int
+  sample: 10
+effective_ports:
+  description: The port each documented listener will use, by alias (base port plus offset).
+  returned: success
+  type: dict
+  sample: {http: 8390, https: 8253, management_http: 9201, management_https: 9164}
+base_ports:
+  description: The base port of each documented listener after the change, by alias.
+  returned: success
+  type: dict
+  sample: {http: 8380, https: 8243, management_http: 9191, management_https: 9154}
+path:
+  description: The file that was edited (the target when I(path) is a symlink).
+  returned: always
+  type: str
+  sample: /opt/wso2mi/conf/deployment.toml
+backup_file:
+  description: The backup copy, when one was made.
+  returned: changed and backup is true
+  type: str
+  sample: /opt/wso2mi/conf/deployment.toml.12345.2026-11-23@10:00:00~
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
+    HAS_TOMLKIT,
+    TOMLKIT_IMPORT_ERROR,
+    TomlEditError,
+    diff_text,
+    edit_ports,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import read_text, FileProblem
+
+
+def write_atomically(module, path, text):
+    """Temp file in the target folder, then atomic_move (keeps mode, owner and SELinux context)."""
+    fd, tmp = tempfile.mkstemp(prefix='.deployment.toml.', dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(to_bytes(text))
+        module.atomic_move(tmp, path, unsafe_writes=module.params['unsafe_writes'])
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def run(module):
+    path = os.path.realpath(module.params['path'])
+    result = {'changed': False, 'changes': [], 'path': path}
+    text = read_text(path, create=module.params['create'])
+    edit = edit_ports(text or '', module.params['ports'], module.params['offset'])
+    result.update(changes=edit.changes, offset=edit.offset, effective_ports=edit.effective_ports,
+                  base_ports=edit.base_ports, changed=edit.changed or text is None)
+    if module._diff:
+        result['diff'] = dict(diff_text(edit.changes), before_header=path, after_header=path)
+    if result['changed'] and not module.check_mode:
+        if module.params['backup'] and text is not None:
+            result['backup_file'] = module.backup_local(path)
+        write_atomically(module, path, edit.text)
+    file_args = module.load_file_common_arguments(module.params, path=path)
+    if not module.check_mode or text is not None:
+        result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True, aliases=['dest']),
+            offset=dict(type='int'),
+            ports=dict(type='dict', default={}),
+            create=dict(type='bool', default=False),
+            backup=dict(type='bool', default=False),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    if not HAS_TOMLKIT:
+        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR)
+    try:
+        module.exit_json(**run(module))
+    except (PortError, TomlEditError, FileProblem) as exc:
+        module.fail_json(msg='%s: %s' % (module.params['path'], to_native(exc)), changed=False)
+
+
+if __name__ == '__main__':
+    main()

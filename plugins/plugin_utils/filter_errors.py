@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright: wso2ops contributors
+# Apache License 2.0 (see LICENSE)
+"""Turn the port model's PortError into the AnsibleFilterError that Jinja users see."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import functools
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
+
+
+def filter_errors(name):
+    """Decorate a filter function so that bad input raises AnsibleFilterError naming the filter."""
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except (PortError, TypeError, KeyError) as exc:
+                raise AnsibleFilterError('%s: %s' % (name, to_native(exc)))
+        return wrapper
+    return decorate
