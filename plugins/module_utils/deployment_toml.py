@@ -133,8 +133,10 @@ def _insert_offset(table, value):
     body = table.value.body
     for index, (name, item) in enumerate(body):
         if name is None and isinstance(item, Comment) and _OFFSET_COMMENT.match(item.as_string()):
-            table.value._insert_at(index + 1, 'offset', value)
-            return
+            if index + 1 < len(body):  # tomlkit cannot insert past the end; appending lands right after it
+                table.value._insert_at(index + 1, 'offset', value)
+                return
+            break
     table['offset'] = value
 
 
@@ -192,11 +194,11 @@ def _plan(doc, wanted):
             continue
         if before is not None and _same_port(before, value):
             continue
-        changes.append({'key': key, 'before': before, 'after': value})
-        parent, depth = _lookup(doc, key)
-        parts = key.split('.')
-        if depth == len(parts) - 1 or depth >= _home_depth(key):
-            in_place.append((key, _value_like(before, value)))
+        stored = _value_like(before, value)
+        changes.append({'key': key, 'before': before, 'after': stored})
+        depth = _lookup(doc, key)[1]
+        if depth == len(key.split('.')) - 1 or depth >= _home_depth(key):
+            in_place.append((key, stored))
         else:
             additions.append((key, value))
     return changes, in_place, additions

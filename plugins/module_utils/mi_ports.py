@@ -176,7 +176,7 @@ def _refuse_equal_ports(effective):
 
 def port_map(overrides=None, offset=DEFAULT_OFFSET):
     """The four listeners keyed by alias, each with port, base, key, protocol and exposure."""
-    overrides = overrides or {}
+    overrides = {} if overrides is None else overrides
     if not isinstance(overrides, dict):
         raise PortError('overrides must be a dict of alias to base port, got %r' % (overrides,))
     unknown = sorted(set(overrides) - set(ALIASES))

@@ -1,0 +1,53 @@
+"""Shared fixtures: the collection's code is imported from the ansible_collections tree
+that `make venv` links (.build/collections), and modules are run for real as processes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+REPO = Path(__file__).resolve().parents[2]
+COLLECTIONS = REPO / '.build' / 'collections'
+CORPUS = REPO.parent / 'shared' / 'corpus' / 'wso2-micro-integrator'
+INVALID_CORPUS_FILE = 'distribution__src__resources__config-tool__deployment-full.toml'
+MODULES = REPO / 'plugins' / 'modules'
+
+# Ansible's own collection loader (as ansible-test units uses it) serves ansible_collections.*,
+# so imports here and filter lookups by FQCN in Jinja see the same collection.
+_AnsibleCollectionFinder(paths=[str(COLLECTIONS)])._install()
+
+
+def corpus_files():
+    """Every *.toml of the MI repository corpus (empty when ../shared is not beside the repo)."""
+    return sorted(CORPUS.glob('*.toml')) if CORPUS.is_dir() else []
+
+
+def run_module(name, args, check=False, diff=False, tmp_path=None, env=None):
+    """Run plugins/modules/<name>.py as Ansible does (a process reading its args file); return its JSON."""
+    payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    args_dir = Path(tmp_path or os.environ.get('TMPDIR', '/tmp'))
+    args_file = args_dir / ('.%s-args-%d.json' % (name, os.getpid()))
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': payload}))
+    proc_env = dict(os.environ, PYTHONPATH=str(COLLECTIONS), **(env or {}))
+    try:
+        proc = subprocess.run([sys.executable, str(MODULES / (name + '.py')), str(args_file)],
+                              capture_output=True, text=True, env=proc_env, timeout=120, check=False)
+    finally:
+        args_file.unlink()
+    try:
+        result = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError('module %s printed no JSON: %s %s' % (name, proc.stdout, proc.stderr))
+    result['_stderr'] = proc.stderr
+    return result
+
+
+@pytest.fixture
+def module_runner(tmp_path):
+    def runner(name, args, **kwargs):
+        return run_module(name, args, tmp_path=tmp_path, **kwargs)
+    return runner

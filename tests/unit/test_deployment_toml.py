@@ -1,0 +1,140 @@
+"""The deployment.toml engine: every spelling of a key, byte-exact edits, clear refusals."""
+
+import tomllib
+
+import pytest
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
+    TomlEditError,
+    diff_text,
+    edit_ports,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
+
+SHIPPED_HEAD = '[server]\nhostname = "localhost"\n# offset  = 10\n\n[keystore.primary]\npassword = "s3cr3t"\n'
+
+SPELLINGS = {
+    'dotted_in_table': ('[transport.http]\nlistener.port = 8280  # pass-through\nsocket_timeout = 180000\n',
+                        '[transport.http]\nlistener.port = 8380  # pass-through\nsocket_timeout = 180000\n'),
+    'nested_table': ('[transport.http.listener]\nport = 8280\n\n[mediation]\nfoo = 1\n',
+                     '[transport.http.listener]\nport = 8380\n\n[mediation]\nfoo = 1\n'),
+    'top_level_dotted': ('transport.http.listener.port = 8280\n\n[server]\nhostname = "x"\n',
+                         'transport.http.listener.port = 8380\n\n[server]\nhostname = "x"\n'),
+    'string_value': ('[transport.http]\nlistener.port = "8280"\n', '[transport.http]\nlistener.port = "8380"\n'),
+    'inline_table': ('[transport]\nhttp = { listener = { port = 8280 } }\n',
+                     '[transport]\nhttp = { listener = { port = 8380 } }\n'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(SPELLINGS))
+def test_edits_each_spelling_in_place(name):
+    before, expected = SPELLINGS[name]
+    result = edit_ports(before, {'http': 8380})
+    assert result.text == expected
+    assert result.changes[0]['key'] == 'transport.http.listener.port'
+    assert result.effective_ports['http'] == 8390
+    assert not edit_ports(result.text, {'http': 8380}).changed
+
+
+@pytest.mark.parametrize('name', sorted(SPELLINGS))
+def test_same_number_is_no_change_in_any_spelling(name):
+    before = SPELLINGS[name][0]
+    result = edit_ports(before, {'http': 8280})
+    assert not result.changed and result.text == before and result.changes == []
+
+
+@pytest.mark.parametrize('name', ['dotted_in_table', 'nested_table', 'top_level_dotted'])
+def test_null_removes_the_key_so_the_default_applies(name):
+    result = edit_ports(SPELLINGS[name][0], {'http': None})
+    assert 'port' not in tomllib.loads(result.text).get('transport', {}).get('http', {}).get('listener', {})
+    assert result.changes == [{'key': 'transport.http.listener.port', 'before': 8280, 'after': None}]
+    assert result.effective_ports['http'] == 8290
+    assert not edit_ports(result.text, {'http': None}).changed
+
+
+def test_offset_goes_after_the_shipped_comment():
+    result = edit_ports(SHIPPED_HEAD, offset=3)
+    assert result.text == SHIPPED_HEAD.replace('# offset  = 10\n', '# offset  = 10\noffset = 3\n')
+    assert result.offset == 3
+    assert result.effective_ports == {'http': 8283, 'https': 8246, 'management_http': 9194, 'management_https': 9157}
+
+
+def test_offset_without_comment_is_added_to_server():
+    result = edit_ports('[server]\nhostname = "h"\n\n[user_store]\ntype = "x"\n', offset=11)
+    assert result.text == '[server]\nhostname = "h"\noffset = 11\n\n[user_store]\ntype = "x"\n'
+
+
+def test_missing_key_joins_its_existing_table():
+    before = '[transport.http]\nsocket_timeout = 5 # ms\n\n[mediation]\nx = 1\n'
+    result = edit_ports(before, {'https': 8443, 'management_http': 9300})
+    assert result.text == ('[transport.http]\nsocket_timeout = 5 # ms\nlistener.secured_port = 8443\n\n'
+                           '[mediation]\nx = 1\ninternal_http_api_port = 9300\n')
+
+
+def test_missing_table_is_created_once_at_the_end():
+    result = edit_ports(SHIPPED_HEAD, {'http': 8281, 'https': 8244, 'transport.tcp.listener.port': 8300})
+    assert result.text == SHIPPED_HEAD + ('\n[transport.http]\nlistener.port = 8281\nlistener.secured_port = 8244\n'
+                                          '\n[transport.tcp]\nlistener.port = 8300\n')
+    assert not edit_ports(result.text, {'http': 8281, 'https': 8244, 'transport.tcp.listener.port': 8300}).changed
+
+
+def test_creates_a_document_from_nothing():
+    result = edit_ports('', {'management_https': 9155}, offset=0)
+    assert tomllib.loads(result.text) == {'mediation': {'internal_https_api_port': 9155}, 'server': {'offset': 0}}
+
+
+def test_crlf_file_stays_crlf_and_bom_is_kept():
+    before = '\ufeff[server]\r\nhostname = "h"\r\n# offset = 10\r\n'
+    result = edit_ports(before, {'http': 8281}, offset=2)
+    assert result.text.startswith('\ufeff')
+    assert '\n' not in result.text.replace('\r\n', '')
+    assert result.text.startswith('\ufeff[server]\r\nhostname = "h"\r\n# offset = 10\r\noffset = 2\r\n')
+
+
+def test_string_offset_same_number_is_no_change():
+    assert not edit_ports('[server]\noffset = "3"\n', offset=3).changed
+
+
+def test_invalid_toml_names_line_and_column():
+    with pytest.raises(TomlEditError, match=r'invalid TOML at line 3, column \d+'):
+        edit_ports('[server]\nhostname = "x"\nport = = 1\n', {'http': 8281})
+
+
+def test_duplicate_key_names_a_line():
+    with pytest.raises(TomlEditError, match=r'invalid TOML at line 3, column \d+: .*already exists'):
+        edit_ports('[server]\noffset = 1\noffset = 2\n', offset=3)
+
+
+@pytest.mark.parametrize('text, ports, fragment', [
+    ('[[transport.http]]\nx = 1\n', {'http': 8281}, 'transport.http is an array of tables'),
+    ('transport = 5\n', {'http': 8281}, 'transport is a value, not a table'),
+    ('[transport.http.listener.port]\nx = 1\n', {'http': 8281}, 'is a table or array'),
+])
+def test_refuses_keys_that_are_not_single_values(text, ports, fragment):
+    with pytest.raises(TomlEditError) as err:
+        edit_ports(text, ports)
+    assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize('ports, offset, fragment', [
+    ({'http': 8243, 'https': 8243}, None, 'would both listen on 8253'),
+    ({}, 65600, 'above 65535'),
+    ({'http': True}, None, 'boolean'),
+    ({'bogus': 1}, None, 'does not name a port setting'),
+])
+def test_validation_happens_before_any_edit(ports, offset, fragment):
+    with pytest.raises(PortError) as err:
+        edit_ports(SHIPPED_HEAD, ports, offset)
+    assert fragment in str(err.value)
+
+
+def test_existing_bad_value_in_the_file_is_named():
+    with pytest.raises(PortError, match="mediation.internal_http_api_port is 'x'"):
+        edit_ports('[mediation]\ninternal_http_api_port = "x"\n', offset=3)
+
+
+def test_diff_shows_changed_keys_only():
+    result = edit_ports(SHIPPED_HEAD + '[transport.http]\nlistener.port = "8280"\n', {'http': 8281}, offset=3)
+    assert diff_text(result.changes) == {
+        'before': 'transport.http.listener.port = "8280"\n',
+        'after': 'transport.http.listener.port = "8281"\nserver.offset = 3\n'}
