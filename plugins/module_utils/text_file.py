@@ -18,7 +18,7 @@ class FileProblem(ValueError):
 def read_text(path, create=False):
     """The file's text, or None when it is missing and create is true."""
     if os.path.isdir(path):
-        raise FileProblem('%s is a directory; give the path of deployment.toml itself' % path)
+        raise FileProblem('the path is a directory; give the path of deployment.toml itself')
     try:
         with open(path, 'rb') as handle:
             data = handle.read()
@@ -26,11 +26,11 @@ def read_text(path, create=False):
         if exc.errno == errno.ENOENT:
             if create:
                 return None
-            raise FileProblem('%s does not exist; check the MI home, or set create=true to start a new file' % path)
-        raise FileProblem('cannot read %s: %s; check its permissions' % (path, exc.strerror))
+            raise FileProblem('the file does not exist; check the MI home, or set create=true to start a new file')
+        raise FileProblem('cannot read the file: %s; check its permissions' % exc.strerror)
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b'\n') + 1
-        raise FileProblem('%s is not UTF-8 text (invalid byte at line %d, byte offset %d); TOML files must be '
-                          'UTF-8, convert it first. The file was not changed' % (path, line, exc.start))
+        raise FileProblem('the file is not UTF-8 text (invalid byte at line %d, byte offset %d); TOML files must be '
+                          'UTF-8, convert it first. The file was not changed' % (line, exc.start))
