@@ -11,6 +11,8 @@ COLLECTIONS := $(BUILD)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/wso2ops/micro_integrator
 # ansible-test needs a real copy whose path ends in ansible_collections/wso2ops/micro_integrator.
 SANITY_COPY := $(BUILD)/sanity/ansible_collections/wso2ops/micro_integrator
+# The pip version ansible-test bootstraps in its sanity virtualenvs (see tests/sanity/get_pip_bootstrap.py).
+ANSIBLE_TEST_PIP := 24_2
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -51,6 +53,10 @@ unit: venv
 sanity: venv
 	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(SANITY_COPY)/
+	# The copy is a git repo of its own: ansible-test lists the files to check with git.
+	cd $(SANITY_COPY) && git init -q && git add -A
+	mkdir -p $(HOME)/.ansible/test/cache
+	cp tests/sanity/get_pip_bootstrap.py $(HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
 	cd $(SANITY_COPY) && ansible-test sanity --venv --python 3.11 --color no
 
 molecule: venv
