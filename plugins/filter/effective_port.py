@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Adds the port offset to a base port exactly as WSO2 Micro Integrator does.
   - The offset defaults to MI's built-in 10. A manual offset replaces the 10, it does not add to it.
-author: wso2ops contributors
+author: wso2ops contributors (@wso2ops)
 positional: offset
 options:
   _input:
@@ -47,6 +47,3 @@ from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_er
 class FilterModule(object):
     def filters(self):
         return {'effective_port': filter_errors('effective_port')(effective_port)}
-
-
-

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,7 +16,7 @@ description:
   - Pass-through ports are allowed from I(public_sources), or from anywhere when it is null.
   - Management API ports are allowed only from I(management_sources); when it is empty they get no rule at all.
   - Every source must be an IPv4 or IPv6 address or network; anything else is refused.
-author: wso2ops contributors
+author: wso2ops contributors (@wso2ops)
 positional: public_sources, management_sources, instance
 options:
   _input:

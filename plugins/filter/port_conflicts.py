@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +14,7 @@ description:
   - Compares the effective ports (not the offsets) of several instances' port maps, and ports reserved for
     other services such as SSH.
   - Returns an empty list when there is no conflict.
-author: wso2ops contributors
+author: wso2ops contributors (@wso2ops)
 positional: reserved
 options:
   _input:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,7 +15,7 @@ description:
     C(management_https), from base-port overrides and the offset.
   - "C({} | wso2ops.micro_integrator.port_map) is MI's default table: 8290, 8253, 9201, 9164."
   - Refuses ports out of range after the offset and two listeners on the same port.
-author: wso2ops contributors
+author: wso2ops contributors (@wso2ops)
 positional: offset
 options:
   _input:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Edit the port keys of an MI deployment.toml with tomlkit, keeping every other byte.
 
 Pure logic: text in, text and a list of changes out. No Ansible, no file I/O.
@@ -57,7 +57,7 @@ def parse_document(text):
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
-        reason = str(exc).split(' at line ')[0]
+        reason = str(exc).split(' at line ', maxsplit=1)[0]
         raise TomlEditError('invalid TOML at line %d, column %d: %s; fix the file by hand, it was not changed'
                             % (exc.line, exc.col, reason))
     except TOMLKitError as exc:
@@ -116,9 +116,10 @@ def _home_depth(key):
     return len(max(homes, key=len).split('.')) if homes else len(parts) - 1
 
 
-def _same_port(stored, wanted):
+def _same_value(key, stored, wanted):
+    parse = parse_offset if key == OFFSET_KEY else parse_port  # offset 0 is valid, port 0 is not
     try:
-        return parse_port(stored, 'stored') == wanted
+        return parse(stored, key) == wanted
     except PortError:
         return False
 
@@ -192,7 +193,7 @@ def _plan(doc, wanted):
                 changes.append({'key': key, 'before': before, 'after': None})
                 in_place.append((key, None))
             continue
-        if before is not None and _same_port(before, value):
+        if before is not None and _same_value(key, before, value):
             continue
         stored = _value_like(before, value)
         changes.append({'key': key, 'before': before, 'after': stored})
@@ -235,6 +236,18 @@ def port_model(doc, jvm_args=None):
     return offset, source, bases, instance_ports(bases, offset), set_in_file
 
 
+def _refuse_reordering(doc, text):
+    """tomlkit writes some valid layouts back in another order (an array of tables [[x]] split by
+    other tables is written as one block); editing such a file would move lines nobody asked to touch."""
+    written = doc.as_string()
+    if written != text:
+        pairs = zip(text.splitlines(True), written.splitlines(True))
+        line = next((n for n, (old, new) in enumerate(pairs, 1) if old != new), 1 + text.count('\n'))
+        raise TomlEditError('cannot edit this file without moving other lines (from line %d; e.g. an array of '
+                            'tables [[...]] split by other tables); keep each [[...]] array together or edit '
+                            'the file by hand, it was not changed' % line)
+
+
 def edit_ports(text, ports=None, offset=None):
     """Return an EditResult for setting ports ({alias or key: port or None}) and offset.
 
@@ -245,11 +258,14 @@ def edit_ports(text, ports=None, offset=None):
     text = text[len(bom):]
     doc = parse_document(text)
     changes, in_place, additions = _plan(doc, wanted)
+    if changes:
+        _refuse_reordering(doc, text)
     if additions:
         separator = '' if not text or text.endswith('\n') else '\n'
         blank = '\n' if text.strip() else ''
         text_with_tables = text + separator + blank + _new_tables_text(doc, additions)
         doc = parse_document(text_with_tables)
+        _refuse_reordering(doc, text_with_tables)
     for key, value in in_place:
         _apply(doc, key, value)
     offset_now, _source, bases, effective, _set = port_model(doc)

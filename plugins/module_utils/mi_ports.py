@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The port model of WSO2 Micro Integrator 4.x, as MI itself computes it.
 
 Pure Python: no Ansible and no TOML here, so the module, the info module, the
@@ -46,6 +46,7 @@ KNOWN_TABLES = (
 )
 
 _JVM_OFFSET = re.compile(r'(?:^|\s)-DportOffset=(\S*)')
+_SECRET_WORD = re.compile(r'passw|passphrase|secret|token|pwd|credential', re.IGNORECASE)
 
 
 class PortError(ValueError):
@@ -130,6 +131,11 @@ def check_port_key(key):
     if 'port' not in parts[-1].lower():
         raise PortError('key %r does not name a port setting (its last part must contain "port"); '
                         'use an alias (%s) or a port key' % (key, ', '.join(ALIASES)))
+    if _SECRET_WORD.search(parts[-1]):  # e.g. transport_password: its stored value would show in 'before'
+        raise PortError('key %r names a secret, not a port; the module never reads or writes secrets' % key)
+    if len(parts) == 1:  # MI has no top-level port key: a bare name is a mistyped alias
+        raise PortError('unknown port alias %r; known aliases: %s; give any other port by its dotted key such as '
+                        'transport.tcp.listener.port' % (key, ', '.join(ALIASES)))
     return key
 
 

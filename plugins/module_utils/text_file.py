@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read a config file as exact text (no newline translation), with errors an operator can act on."""
 
 from __future__ import absolute_import, division, print_function

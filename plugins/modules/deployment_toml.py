@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -23,7 +23,7 @@ description:
   - Values of other keys (keystore and database passwords live in the same file) never appear in the diff,
     the result or an error message.
 author:
-  - wso2ops contributors
+  - wso2ops contributors (@wso2ops)
 requirements:
   - tomlkit >= 0.11 on the managed host (Debian/Ubuntu package C(python3-tomlkit), or C(pip install tomlkit))
 options:
@@ -70,7 +70,9 @@ attributes:
     support: full
     description: The diff lists only the changed keys, never other lines of the file.
   platform:
+    support: full
     platforms: posix
+    description: Runs on POSIX hosts with Python 3 and tomlkit.
 notes:
   - The offset keeps all four documented listener ports in range, and no two of them may be equal; the module
     refuses such a change before writing. Ports of other dotted keys are written as given and not offset-checked.
@@ -152,10 +154,17 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file
 
 def write_atomically(module, path, text):
     """Temp file in the target folder, then atomic_move (keeps mode, owner and SELinux context)."""
-    fd, tmp = tempfile.mkstemp(prefix='.deployment.toml.', dir=os.path.dirname(path))
     try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(to_bytes(text))
+        fd, tmp = tempfile.mkstemp(prefix='.deployment.toml.', dir=os.path.dirname(path))
+    except (IOError, OSError) as exc:
+        raise FileProblem('cannot create a temporary file in %s: %s; the folder must be writable. '
+                          'The file was not changed' % (os.path.dirname(path), exc.strerror))
+    try:
+        try:
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(to_bytes(text))
+        except (IOError, OSError) as exc:
+            raise FileProblem('cannot write the temporary file: %s. The file was not changed' % exc.strerror)
         module.atomic_move(tmp, path, unsafe_writes=module.params['unsafe_writes'])
     finally:
         if os.path.exists(tmp):

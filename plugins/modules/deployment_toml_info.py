@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: wso2ops contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,7 +18,7 @@ description:
     file, then the built-in 10. A manual offset replaces the 10.
   - Never returns other values of the file (it holds keystore and database passwords).
 author:
-  - wso2ops contributors
+  - wso2ops contributors (@wso2ops)
 requirements:
   - tomlkit >= 0.11 on the managed host
 options:
@@ -37,8 +37,11 @@ attributes:
     description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so there is no diff.
   platform:
+    support: full
     platforms: posix
+    description: Runs on POSIX hosts with Python 3 and tomlkit.
 seealso:
   - module: wso2ops.micro_integrator.deployment_toml
 """
