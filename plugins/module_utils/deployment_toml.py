@@ -57,16 +57,20 @@ def parse_document(text):
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
-        reason = str(exc).split(' at line ', maxsplit=1)[0]
-        raise TomlEditError('invalid TOML at line %d, column %d: %s; fix the file by hand, it was not changed'
-                            % (exc.line, exc.col, reason))
+        reason = str(exc).split(' at line ', maxsplit=1)[0].rstrip('.')
+        if '\x00' not in text:  # tomlkit's end-of-file marker
+            reason = reason.replace("Unexpected character: '\\x00'", 'Unexpected end of file')
+        # tomlkit often points at the line after the error (a duplicate table is found at the next header)
+        location = _strict_location(text) or ' at line %d, column %d' % (exc.line, exc.col)
+        raise TomlEditError('invalid TOML%s: %s; fix the file by hand, it was not changed' % (location, reason))
     except TOMLKitError as exc:
         raise TomlEditError('invalid TOML%s: %s; fix the file by hand, it was not changed'
                             % (_strict_location(text), str(exc).rstrip('.')))
 
 
 def _strict_location(text):
-    """tomlkit reports duplicate keys without a position; the stdlib parser (3.11+) has one."""
+    """Where the stdlib parser (3.11+) finds the first error: tomlkit reports duplicate keys without a
+    position, and other errors often one line late."""
     try:
         import tomllib
         tomllib.loads(text)
@@ -76,7 +80,20 @@ def _strict_location(text):
         found = re.search(r'\(at line (\d+), column (\d+)\)', str(exc))
         if found:
             return ' at line %s, column %s' % found.groups()
+        if str(exc).endswith('(at end of document)'):
+            return ' at the end of the file (line %d)' % (text.count('\n') + 1)
     return ''
+
+
+def _get(node, name, key):
+    """node.get(name); tomlkit raises its own error on some valid layouts it cannot read (an array of
+    tables extended by a later header after another table), which becomes a clear refusal."""
+    try:
+        return node.get(name)
+    except TOMLKitError as exc:
+        raise TomlEditError('%s: tomlkit cannot read this layout (%s); keep each [[...]] array and its '
+                            'sub-tables together or edit the file by hand, it was not changed'
+                            % (key, str(exc).rstrip('.')))
 
 
 def _lookup(doc, key):
@@ -85,7 +102,7 @@ def _lookup(doc, key):
     parts = key.split('.')
     node = doc
     for depth, part in enumerate(parts[:-1]):
-        child = node.get(part)
+        child = _get(node, part, key)
         if child is None:
             return node, depth
         if isinstance(child, list):
@@ -103,7 +120,7 @@ def read_value(doc, key):
     parent, depth = _lookup(doc, key)
     if depth < len(key.split('.')) - 1:
         return None
-    value = parent.get(key.split('.')[-1])
+    value = _get(parent, key.split('.')[-1], key)
     if isinstance(value, Mapping) or isinstance(value, list):
         raise TomlEditError('%s is a table or array, not a port value; choose the port key inside it' % key)
     return None if value is None else getattr(value, 'unwrap', lambda: value)()

@@ -17,6 +17,8 @@ class FileProblem(ValueError):
 
 def read_text(path, create=False):
     """The file's text, or None when it is missing and create is true."""
+    if not path:  # Ansible turns `path: null` into ''
+        raise FileProblem('no path given (it is empty or null); give the path of deployment.toml')
     if os.path.isdir(path):
         raise FileProblem('the path is a directory; give the path of deployment.toml itself')
     try:

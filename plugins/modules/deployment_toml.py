@@ -172,7 +172,7 @@ def write_atomically(module, path, text):
 
 
 def run(module):
-    path = os.path.realpath(module.params['path'])
+    path = module.params['path'] and os.path.realpath(module.params['path'])  # '' (null) stays '' for read_text
     result = {'changed': False, 'changes': [], 'path': path}
     text = read_text(path, create=module.params['create'])
     edit = edit_ports(text or '', module.params['ports'], module.params['offset'])

@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+# -*- coding: utf-8 -*-
+# Copyright: wso2ops contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Print, as JSON, the firewalld objects of one zone that the mi_ports role compares with its desired state.
+
+Read-only. One D-Bus client instead of several firewall-cmd processes. Usage: firewalld_state.py [ZONE] PREFIX
+(an empty ZONE means firewalld's default zone; PREFIX selects the service files the role owns).
+"""
+
+import glob
+import json
+import os
+import sys
+
+from firewall.client import FirewallClient
+
+
+def main():
+    zone, prefix = sys.argv[1], sys.argv[2]
+    client = FirewallClient()
+    zone = zone or client.getDefaultZone()
+    permanent = client.config().getZoneByName(zone).getSettings()
+    files = sorted(os.path.basename(path)[:-len('.xml')]
+                   for path in glob.glob('/etc/firewalld/services/%s-*.xml' % prefix))
+    print(json.dumps({
+        'zone': zone,
+        'permanent_services': sorted(permanent.getServices()),
+        'runtime_services': sorted(client.getServices(zone)),
+        'permanent_rich_rules': sorted(permanent.getRichRules()),
+        'runtime_rich_rules': sorted(client.getRichRules(zone)),
+        'service_files': files,
+    }))
+
+
+if __name__ == '__main__':
+    main()
