@@ -253,16 +253,18 @@ def port_model(doc, jvm_args=None):
     return offset, source, bases, instance_ports(bases, offset), set_in_file
 
 
-def _refuse_reordering(doc, text):
-    """tomlkit writes some valid layouts back in another order (an array of tables [[x]] split by
-    other tables is written as one block); editing such a file would move lines nobody asked to touch."""
+def _refuse_reordering(doc, text, what='edit this file'):
+    """tomlkit writes some valid layouts back in another order: an array of tables [[x]] split by other
+    tables, or one between two tables of the same group ([transport.http] [[x]] [transport.tcp]), moves;
+    editing such a file would move lines nobody asked to touch."""
     written = doc.as_string()
     if written != text:
         pairs = zip(text.splitlines(True), written.splitlines(True))
         line = next((n for n, (old, new) in enumerate(pairs, 1) if old != new), 1 + text.count('\n'))
-        raise TomlEditError('cannot edit this file without moving other lines (from line %d; e.g. an array of '
-                            'tables [[...]] split by other tables); keep each [[...]] array together or edit '
-                            'the file by hand, it was not changed' % line)
+        raise TomlEditError('cannot %s without moving other lines (tomlkit would move line %d: an array of '
+                            'tables [[...]] split by other tables, or between tables of one group); keep each '
+                            '[[...]] array together and after such tables, or edit the file by hand, it was not '
+                            'changed' % (what, line))
 
 
 def edit_ports(text, ports=None, offset=None):
@@ -282,7 +284,8 @@ def edit_ports(text, ports=None, offset=None):
         blank = '\n' if text.strip() else ''
         text_with_tables = text + separator + blank + _new_tables_text(doc, additions)
         doc = parse_document(text_with_tables)
-        _refuse_reordering(doc, text_with_tables)
+        headers = dict.fromkeys('[%s]' % '.'.join(key.split('.')[:_home_depth(key)]) for key, _value in additions)
+        _refuse_reordering(doc, text_with_tables, 'add %s at the end of the file' % ', '.join(headers))
     for key, value in in_place:
         _apply(doc, key, value)
     offset_now, _source, bases, effective, _set = port_model(doc)

@@ -163,6 +163,8 @@ def write_atomically(module, path, text):
         try:
             with os.fdopen(fd, 'wb') as handle:
                 handle.write(to_bytes(text))
+                handle.flush()
+                os.fsync(handle.fileno())  # the rename must never expose a file still in the page cache
         except (IOError, OSError) as exc:
             raise FileProblem('cannot write the temporary file: %s. The file was not changed' % exc.strerror)
         module.atomic_move(tmp, path, unsafe_writes=module.params['unsafe_writes'])

@@ -175,13 +175,25 @@ def test_empty_file_without_a_change_is_not_rewritten(tmp_path, module_runner):
     assert result['changed'] is False and snapshot(path) == before
 
 
-def test_array_of_tables_split_by_other_tables_is_refused_not_reordered(tmp_path, module_runner):
-    """tomlkit would write [[datasource]] entries together, moving [transport.http] below them."""
-    text = ('[[datasource]]\nid = "A"\n\n[transport.http]\nlistener.port = 8280\n\n'
-            '[[datasource]]\nid = "B"\n')
+REORDERED = {
+    # tomlkit would write the [[datasource]] entries together, moving [transport.http] below them
+    'array of tables split by a table': (
+        '[[datasource]]\nid = "A"\n\n[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "B"\n',
+        {'http': 8281}, 'cannot edit this file without moving other lines (tomlkit would move line 4'),
+    # a new [transport.tcp] at the end would be written above [[datasource]], next to [transport.http]
+    'new table after an array of tables': (
+        '[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "A"\n',
+        {'transport.tcp.listener.port': 8300, 'http': 8281},
+        'cannot add [transport.tcp] at the end of the file without moving other lines (tomlkit would move line 4'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(REORDERED))
+def test_layout_that_tomlkit_would_reorder_is_refused(tmp_path, module_runner, name):
+    text, ports, expected = REORDERED[name]
     path = write(tmp_path, text)
-    message = refused(module_runner, path)
-    assert 'cannot edit this file without moving other lines (from line 4' in message, message
+    message = refused(module_runner, path, {'ports': ports})
+    assert expected in message, message
     assert module_runner('deployment_toml', {'path': str(path), 'ports': {'http': 8280}})['changed'] is False
 
 

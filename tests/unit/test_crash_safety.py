@@ -78,7 +78,7 @@ def kill_loop(folder, runs, seed):
     with open(path, 'wb') as handle:
         handle.write(OLD)
     span = full_run_seconds(folder, path)
-    outcomes = {'old': 0, 'new': 0, 'temp file left': 0}
+    outcomes = {'old': 0, 'new': 0, 'temp file left': 0, 'seconds per complete run': round(span, 2)}
     for run in range(runs):
         current = open(path, 'rb').read()
         proc = spawn(folder, path, 8281 if current == OLD else 8280)
@@ -100,7 +100,8 @@ def test_sigkill_at_random_moments_leaves_old_or_new_content(tmp_path):
     seed = int(os.environ.get('CRASH_SEED', time.time()))
     with ThreadPoolExecutor(WORKERS) as pool:
         results = list(pool.map(kill_loop, folders, [RUNS // WORKERS] * WORKERS, [seed + n for n in range(WORKERS)]))
-    total = dict((key, sum(r[key] for r in results)) for key in results[0])
+    total = dict((key, sum(r[key] for r in results)) for key in ('old', 'new', 'temp file left'))
+    total['seconds per complete run'] = [r['seconds per complete run'] for r in results]
     print('SIGKILL outcomes over %d runs (seed %d): %s' % (RUNS, seed, total))
     assert total['old'] + total['new'] == RUNS // WORKERS * WORKERS
     # The kills must have landed both before and after the rename, or the test proved nothing.
