@@ -26,6 +26,15 @@ def corpus_files():
     return sorted(CORPUS.glob('*.toml')) if CORPUS.is_dir() else []
 
 
+def write_conf(tmp_path, data):
+    """<tmp_path>/conf/deployment.toml holding data (text, or bytes written as they are)."""
+    conf = tmp_path / 'conf'
+    conf.mkdir()
+    path = conf / 'deployment.toml'
+    path.write_bytes(data if isinstance(data, bytes) else data.encode('utf-8'))
+    return path
+
+
 def run_module(name, args, check=False, diff=False, tmp_path=None, env=None):
     """Run plugins/modules/<name>.py as Ansible does (a process reading its args file); return its JSON."""
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from conftest import CORPUS, INVALID_CORPUS_FILE
+from conftest import CORPUS, INVALID_CORPUS_FILE, write_conf
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
     TomlEditError,
@@ -21,14 +21,6 @@ SAMPLE = ('[server]\nhostname = "localhost"\n# offset  = 10\n\n'
           'password = "wso2carbon"\nalias = "wso2carbon"\nkey_password = "wso2carbon"\n\n'
           '[transport.http]\nlistener.port = 8280  # pass-through\nsocket_timeout = 180000\n\n'
           '# [transport.jms]\n# sender_enable = true\n')
-
-
-def write(tmp_path, data):
-    conf = tmp_path / 'conf'
-    conf.mkdir()
-    path = conf / 'deployment.toml'
-    path.write_bytes(data if isinstance(data, bytes) else data.encode('utf-8'))
-    return path
 
 
 def snapshot(path):
@@ -75,7 +67,7 @@ INVALID = {
 @pytest.mark.parametrize('name', sorted(INVALID))
 def test_invalid_toml_is_refused_with_its_line(tmp_path, module_runner, name):
     text, expected = INVALID[name]
-    path = write(tmp_path, text)
+    path = write_conf(tmp_path, text)
     message = refused(module_runner, path)
     assert re.search(expected, message), message
     assert message.startswith(str(path)) and 'not changed' in message
@@ -84,7 +76,7 @@ def test_invalid_toml_is_refused_with_its_line(tmp_path, module_runner, name):
 @pytest.mark.skipif(not (CORPUS / INVALID_CORPUS_FILE).is_file(), reason='corpus folder is absent')
 def test_real_deployment_full_toml_is_refused(tmp_path, module_runner):
     """MI's reference listing repeats keys: it is not TOML, and MI could not start with it."""
-    path = write(tmp_path, (CORPUS / INVALID_CORPUS_FILE).read_bytes())
+    path = write_conf(tmp_path, (CORPUS / INVALID_CORPUS_FILE).read_bytes())
     message = refused(module_runner, path, {'offset': 3})
     assert re.search(r'invalid TOML at line 992, column \d+: Key "ref" already exists', message), message
 
@@ -118,7 +110,7 @@ BAD_BYTES = {
 @pytest.mark.parametrize('name', sorted(BAD_BYTES))
 def test_bad_unicode_is_refused_with_its_line(tmp_path, module_runner, name):
     data = BAD_BYTES[name]
-    path = write(tmp_path, data)
+    path = write_conf(tmp_path, data)
     message = refused(module_runner, path)
     line = data[:re.search(rb'[\x80-\xff]', data).start()].count(b'\n') + 1
     assert 'not UTF-8 text (invalid byte at line %d' % line in message, message
@@ -132,7 +124,7 @@ def edited(module_runner, path, args):
 
 def test_valid_unicode_is_kept_byte_for_byte(tmp_path, module_runner):
     text = SAMPLE.replace('"localhost"', '"mi-日本-zürich"  # ünïcode ✓')
-    path = write(tmp_path, text)
+    path = write_conf(tmp_path, text)
     after = edited(module_runner, path, {'ports': {'http': 8281}})
     assert after == text.replace('listener.port = 8280', 'listener.port = 8281').encode('utf-8')
 
@@ -141,7 +133,7 @@ def test_valid_unicode_is_kept_byte_for_byte(tmp_path, module_runner):
 def test_bom_and_crlf_are_kept_and_followed(tmp_path, module_runner, bom, newline):
     """A BOM stays; a CRLF file stays CRLF-only, also in the lines the edit adds."""
     text = bom + SAMPLE.replace('\n', newline)
-    path = write(tmp_path, text)
+    path = write_conf(tmp_path, text)
     after = edited(module_runner, path, {'ports': {'http': 8281, 'management_http': 9200}, 'offset': 3})
     expected = bom + (SAMPLE.replace('listener.port = 8280', 'listener.port = 8281')
                       .replace('# offset  = 10\n', '# offset  = 10\noffset = 3\n')
@@ -152,7 +144,7 @@ def test_bom_and_crlf_are_kept_and_followed(tmp_path, module_runner, bom, newlin
 
 def test_mixed_line_endings_keep_every_existing_line(tmp_path, module_runner):
     text = '[server]\r\nhostname = "x"\n\r\n[transport.http]\nlistener.port = 8280\r\n'
-    path = write(tmp_path, text)
+    path = write_conf(tmp_path, text)
     after = edited(module_runner, path, {'ports': {'http': 8281, 'https': 8244}})
     assert after == text.replace('8280\r\n', '8281\r\nlistener.secured_port = 8244\n').encode('utf-8')
 
@@ -164,12 +156,12 @@ def test_mixed_line_endings_keep_every_existing_line(tmp_path, module_runner):
     ('# comment\r\n\r\n', '# comment\r\n\r\n\r\n[transport.http]\r\nlistener.port = 8281\r\n'),
 ])
 def test_empty_and_comment_only_files_get_the_key_and_keep_their_bytes(tmp_path, module_runner, text, expected):
-    path = write(tmp_path, text)
+    path = write_conf(tmp_path, text)
     assert edited(module_runner, path, {'ports': {'http': 8281}}) == expected.encode('utf-8')
 
 
 def test_empty_file_without_a_change_is_not_rewritten(tmp_path, module_runner):
-    path = write(tmp_path, '')
+    path = write_conf(tmp_path, '')
     before = snapshot(path)
     result = module_runner('deployment_toml', {'path': str(path), 'ports': {'https': None}})
     assert result['changed'] is False and snapshot(path) == before
@@ -191,7 +183,7 @@ REORDERED = {
 @pytest.mark.parametrize('name', sorted(REORDERED))
 def test_layout_that_tomlkit_would_reorder_is_refused(tmp_path, module_runner, name):
     text, ports, expected = REORDERED[name]
-    path = write(tmp_path, text)
+    path = write_conf(tmp_path, text)
     message = refused(module_runner, path, {'ports': ports})
     assert expected in message, message
     assert module_runner('deployment_toml', {'path': str(path), 'ports': {'http': 8280}})['changed'] is False
@@ -199,7 +191,7 @@ def test_layout_that_tomlkit_would_reorder_is_refused(tmp_path, module_runner, n
 
 def test_array_of_tables_extended_out_of_order_is_refused(tmp_path, module_runner):
     """Valid TOML that tomlkit parses but cannot read (tomlkit issue 577): a clear error, not a crash."""
-    path = write(tmp_path, '[[mediation.x]]\n\n[server]\n\n[[mediation.x.c]]\n')
+    path = write_conf(tmp_path, '[[mediation.x]]\n\n[server]\n\n[[mediation.x.c]]\n')
     message = refused(module_runner, path, {'ports': {'management_http': 9200}})
     assert 'tomlkit cannot read this layout' in message, message
     info = module_runner('deployment_toml_info', {'path': str(path)})
@@ -207,12 +199,12 @@ def test_array_of_tables_extended_out_of_order_is_refused(tmp_path, module_runne
 
 
 def test_invalid_file_in_check_mode_is_refused_the_same_way(tmp_path, module_runner):
-    path = write(tmp_path, INVALID['duplicate key'][0])
+    path = write_conf(tmp_path, INVALID['duplicate key'][0])
     assert 'invalid TOML at line 3' in refused(module_runner, path, check=True, diff=True)
 
 
 def test_info_module_refuses_invalid_toml_with_its_line(tmp_path, module_runner):
-    path = write(tmp_path, INVALID['duplicate table'][0])
+    path = write_conf(tmp_path, INVALID['duplicate table'][0])
     before = snapshot(path)
     result = module_runner('deployment_toml_info', {'path': str(path)})
     assert result['failed'] is True and 'invalid TOML at line 7, column 8' in result['msg'], result
@@ -224,7 +216,7 @@ def test_ten_megabyte_file_is_edited_in_place(tmp_path, module_runner):
     filler = ''.join('key_%06d = "%s"  # filler %d\n' % (n, 'v' * 60, n) for n in range(115000))
     text = SAMPLE.replace('[transport.http]', '[x_filler]\n' + filler + '\n[transport.http]')
     assert len(text.encode('utf-8')) > 10 * 1024 * 1024
-    path = write(tmp_path, text)
+    path = write_conf(tmp_path, text)
     started = time.monotonic()
     after = edited(module_runner, path, {'ports': {'http': 8281}})
     assert after == text.replace('listener.port = 8280', 'listener.port = 8281').encode('utf-8')

@@ -5,17 +5,11 @@ import os
 
 import pytest
 
+from conftest import write_conf
+
 BASE = ('[server]\nhostname = "localhost"\n# offset  = 10\n\n'
         '[keystore.primary]\npassword = "wso2carbon"\nkey_password = "wso2carbon"\n\n'
         '[transport.http]\nlistener.port = 8280  # pass-through\n')
-
-
-def conf_file(tmp_path, text):
-    conf = tmp_path / 'conf'
-    conf.mkdir()
-    path = conf / 'deployment.toml'
-    path.write_text(text)
-    return path
 
 
 def snapshot(path):
@@ -103,7 +97,7 @@ REFUSED = {
 @pytest.mark.parametrize('name', sorted(REFUSED))
 def test_wrong_value_is_refused_and_the_file_is_untouched(tmp_path, module_runner, name):
     args, text, fragment = REFUSED[name]
-    path = conf_file(tmp_path, BASE if text is None else text)
+    path = write_conf(tmp_path, BASE if text is None else text)
     before = snapshot(path)
     result = module_runner('deployment_toml', dict({'path': str(path)}, **args), diff=True)
     assert result.get('failed') is True and result.get('changed', False) is False, result
@@ -126,7 +120,7 @@ ACCEPTED = {
 @pytest.mark.parametrize('name', sorted(ACCEPTED))
 def test_legal_edge_value_is_accepted_once(tmp_path, module_runner, name):
     args, key, stored = ACCEPTED[name]
-    path = conf_file(tmp_path, BASE)
+    path = write_conf(tmp_path, BASE)
     first = module_runner('deployment_toml', dict({'path': str(path)}, **args))
     assert first.get('failed') is not True and first['changed'] is True, first
     assert first['changes'] == [{'key': key, 'before': {'server.offset': None}.get(key, 8280), 'after': stored}]
@@ -136,7 +130,7 @@ def test_legal_edge_value_is_accepted_once(tmp_path, module_runner, name):
 
 
 def test_null_offset_leaves_the_file_alone(tmp_path, module_runner):
-    path = conf_file(tmp_path, BASE)
+    path = write_conf(tmp_path, BASE)
     before = snapshot(path)
     result = module_runner('deployment_toml', {'path': str(path), 'offset': None})
     assert result['changed'] is False and result['offset'] == 10 and snapshot(path) == before
