@@ -31,6 +31,11 @@ else:
     HAS_TOMLKIT = True
     TOMLKIT_IMPORT_ERROR = None
 
+try:
+    import tomllib  # Python 3.11+: a fast read-only parser, used to plan the edit
+except ImportError:
+    tomllib = None
+
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import (
     ALIASES,
     KNOWN_TABLES,
@@ -267,6 +272,17 @@ def _refuse_reordering(doc, text, what='edit this file'):
                             'changed' % (what, line))
 
 
+def _plain_document(text):
+    """The file as plain dicts from tomllib (several times faster than tomlkit), or None without tomllib or
+    when tomllib refuses the text (tomlkit then parses it and reports the error in its own words)."""
+    if tomllib is None:
+        return None
+    try:
+        return tomllib.loads(text)
+    except ValueError:
+        return None
+
+
 def edit_ports(text, ports=None, offset=None):
     """Return an EditResult for setting ports ({alias or key: port or None}) and offset.
 
@@ -275,22 +291,32 @@ def edit_ports(text, ports=None, offset=None):
     wanted = _wanted(ports, offset)
     bom = _BOM if text.startswith(_BOM) else ''
     text = text[len(bom):]
-    doc = parse_document(text)
-    changes, in_place, additions = _plan(doc, wanted)
-    if changes:
+    plain = _plain_document(text)
+    doc = parse_document(text) if plain is None else None
+    planned = doc if plain is None else plain
+    changes, in_place, additions = _plan(planned, wanted)
+    if not changes:  # nothing to write: tomlkit is not needed at all
+        offset_now, _source, bases, effective, _set = port_model(planned)
+        return EditResult(bom + text, changes, offset_now, effective, bases)
+    if doc is not None or not additions:
+        doc = parse_document(text) if doc is None else doc
         _refuse_reordering(doc, text)
-    if additions:
+    if additions:  # one tomlkit parse, of the text with the new tables (planned with tomllib)
         separator = '' if not text or text.endswith('\n') else '\n'
         blank = '\n' if text.strip() else ''
-        text_with_tables = text + separator + blank + _new_tables_text(doc, additions)
+        text_with_tables = text + separator + blank + _new_tables_text(planned, additions)
         doc = parse_document(text_with_tables)
         headers = dict.fromkeys('[%s]' % '.'.join(key.split('.')[:_home_depth(key)]) for key, _value in additions)
-        _refuse_reordering(doc, text_with_tables, 'add %s at the end of the file' % ', '.join(headers))
+        try:
+            _refuse_reordering(doc, text_with_tables, 'add %s at the end of the file' % ', '.join(headers))
+        except TomlEditError:
+            if plain is not None:  # name the file itself when it is the problem (only on this error path)
+                _refuse_reordering(parse_document(text), text)
+            raise
     for key, value in in_place:
         _apply(doc, key, value)
     offset_now, _source, bases, effective, _set = port_model(doc)
-    new_text = _line_ending_like(text, tomlkit.dumps(doc)) if changes else text
-    return EditResult(bom + new_text, changes, offset_now, effective, bases)
+    return EditResult(bom + _line_ending_like(text, tomlkit.dumps(doc)), changes, offset_now, effective, bases)
 
 
 def diff_text(changes):

@@ -81,7 +81,7 @@ def _rounds_for(text, budget_s):
     return max(5, min(60, int(budget_s / (2.2 * max(once, 1e-4)))))
 
 
-def run_case(label, text, budget_s):
+def run_case(label, short, text, budget_s):
     """Two results for one file: an edit that changes it, and the same edit on its result (no-op)."""
     first = edit_ports(text, EDIT_PORTS, EDIT_OFFSET)
     again = edit_ports(first.text, EDIT_PORTS, EDIT_OFFSET)
@@ -90,7 +90,7 @@ def run_case(label, text, budget_s):
     results = []
     for kind, source in (('change', text), ('no-op', first.text)):
         result = compare(source, _rounds_for(source, budget_s))
-        result.update(case=label, kind=kind, lines=source.count('\n'), bytes=len(source.encode('utf-8')),
+        result.update(case=label, short=short, kind=kind, lines=source.count('\n'), bytes=len(source.encode('utf-8')),
                       changes=len(edit_ports(source, EDIT_PORTS, EDIT_OFFSET).changes))
         result['target'] = TARGET_RATIO
         result['pass'] = result['ratio_median_paired'] <= TARGET_RATIO
@@ -103,10 +103,10 @@ def run(corpus_dir, lines=5000, budget_s=6.0):
     found = largest_valid_corpus_file(corpus_dir)
     if found:
         path, text = found
-        cases.append(('corpus ' + os.path.basename(path), text))
-    cases.append(('generated %d lines' % lines, generate(lines)))
+        cases.append(('corpus ' + os.path.basename(path), 'largest corpus file', text))
+    cases.append(('generated %d lines' % lines, 'generated %d lines' % lines, generate(lines)))
     results = []
-    for label, text in cases:
-        results.extend(run_case(label, text, budget_s))
+    for label, short, text in cases:
+        results.extend(run_case(label, short, text, budget_s))
     return {'edit': {'ports': EDIT_PORTS, 'offset': EDIT_OFFSET}, 'tomlkit': tomlkit.__version__,
             'corpus_found': bool(found), 'cases': results}

@@ -44,7 +44,7 @@ TARGET_MODULES_PER_INSTANCE = 2
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--hosts', type=int, default=50, help='fleet size N (default 50, at most %d)' % MAX_HOSTS)
     parser.add_argument('--scale-hosts', type=int, default=200,
                         help='second fleet size for the per-host flatness check (default 200; 0 skips it)')
@@ -170,7 +170,7 @@ def paired_ratio(section, kind):
 def targets(results):
     found = []
     for case in results.get('engine', {}).get('cases', []):
-        found.append(('engine %s (%s) <= %.1fx bare parse+dumps' % (case['case'][:40], case['kind'], case['target']),
+        found.append(('engine, %s, %s: <= %.1fx bare parse+dumps' % (case['short'], case['kind'], case['target']),
                       '%.2fx' % case['ratio_median_paired'], case['pass']))
     main = results.get('fleet')
     if main:
@@ -187,14 +187,17 @@ def targets(results):
                       % TARGET_MODULES_PER_INSTANCE, '%.1f' % worst, worst <= TARGET_MODULES_PER_INSTANCE))
     scale = results.get('scale')
     if main and scale:
+        baseline = _change(main, scale, 'baseline: 2x ping')
         for title in ('ours: first converge', 'ours: converged re-run'):
-            base = _row(main, title)['net_per_host_ms']
-            big = _row(scale, title)['net_per_host_ms']
-            change = big / base - 1
+            change = _change(main, scale, title)
             found.append(('%s: net per-host cost at N=%d within %d%% of N=%d' % (
-                title, scale['hosts'], TARGET_FLAT * 100, main['hosts']), '%+.0f%%' % (change * 100),
-                abs(change) <= TARGET_FLAT))
+                title, scale['hosts'], TARGET_FLAT * 100, main['hosts']),
+                '%+.0f%% (baseline %+.0f%%)' % (change * 100, baseline * 100), abs(change) <= TARGET_FLAT))
     return [{'target': name, 'measured': value, 'pass': ok} for name, value, ok in found]
+
+
+def _change(small, big, title):
+    return _row(big, title)['net_per_host_ms'] / _row(small, title)['net_per_host_ms'] - 1
 
 
 def _fmt(value, spec):
@@ -202,12 +205,12 @@ def _fmt(value, spec):
 
 
 def print_engine(engine):
+    edit = (engine['tomlkit'], engine['edit']['offset'], json.dumps(engine['edit']['ports']))
     print('\nEngine: edit_ports (text -> text) vs bare tomlkit.parse + tomlkit.dumps of the same text'
-          ' (tomlkit %s; edit: offset %s, ports %s)' % (engine['tomlkit'], engine['edit']['offset'],
-                                                       json.dumps(engine['edit']['ports'])))
-    print('%-58s %6s %8s %9s %9s %8s %8s %6s' % ('file', 'lines', 'edit', 'bare min', 'edit min', 'ratio',
-                                                  'ratio', 'rounds'))
-    print('%-58s %6s %8s %9s %9s %8s %8s %6s' % ('', '', '', 'ms', 'ms', 'of min', 'paired', ''))
+          ' (tomlkit %s; edit: offset %s, ports %s)' % edit)
+    header = '%-58s %6s %8s %9s %9s %8s %8s %6s'
+    print(header % ('file', 'lines', 'edit', 'bare min', 'edit min', 'ratio', 'ratio', 'rounds'))
+    print(header % ('', '', '', 'ms', 'ms', 'of min', 'paired', ''))
     for case in engine['cases']:
         print('%-58s %6d %8s %9.2f %9.2f %7.2fx %7.2fx %6d' % (
             case['case'][:58], case['lines'], case['kind'], case['bare_min_ms'], case['edit_min_ms'],
@@ -220,8 +223,8 @@ def print_fleet(section, title):
     print('\n%s: N=%d hosts, forks=%d, pipelining %s, local connection, firewall none; median of %d alternated'
           ' rounds' % (title, section['hosts'], section['forks'], 'on' if section['pipelining'] else 'off',
                        section['rounds']))
-    print('%-26s %5s %8s %8s %9s %11s %8s %13s %8s' % ('run', 'runs', 'wall s', 'ms/host', 'net ms/h',
-                                                           'tasks/host', 'skipped', 'modules/host', 'changed'))
+    header = ('run', 'runs', 'wall s', 'ms/host', 'net ms/h', 'tasks/host', 'skipped', 'modules/host', 'changed')
+    print('%-26s %5s %8s %8s %9s %11s %8s %13s %8s' % header)
     for row in section['rows']:
         print('%-26s %5d %8.1f %8.1f %9.1f %11s %8s %13s %8d' % (
             row['row'], row['runs'], row['wall_s'], row['per_host_ms'], row['net_per_host_ms'],
@@ -234,16 +237,25 @@ def print_fleet(section, title):
             print('%s converged re-run / baseline (median of per-round ratios): %.2fx' % (kind, section[key]))
 
 
-def print_slowest_tasks(section):
-    print('\nWhere the time goes (N=%d): wall time of each task over all hosts, first round of each re-run'
-          % section['hosts'])
-    for title, part in (('baseline', '-baseline-rerun-'), ('ours', '-ours-rerun-'), ('peer', '-peer-rerun-')):
-        runs = _runs(section, part)
-        if not runs or not runs[0].get('tasks'):
-            continue
-        for task in runs[0]['tasks']:
-            print('  %-8s %7.2f s  %-24s %s' % (title, task['wall_s'], task['action'].split('.')[-1],
-                                                task['name'].split(' : ')[-1][:70]))
+def _task_costs(section):
+    """{(playbook, task): ms per host} from the first re-run round of each playbook."""
+    costs = {}
+    for kind in ('baseline', 'ours', 'peer'):
+        runs = _runs(section, '-%s-rerun-' % kind)
+        for task in (runs[0].get('tasks') or []) if runs else []:
+            name = ('%s: %s' % (task['action'].split('.')[-1], task['name'].split(' : ')[-1]))[:62]
+            costs[(kind, name)] = task['wall_s'] * 1e3 / section['hosts']
+    return costs
+
+
+def print_slowest_tasks(results):
+    """Where the time goes: each task's wall time over all hosts / N, at both fleet sizes."""
+    sections = [results[key] for key in ('fleet', 'scale') if key in results]
+    costs = [_task_costs(section) for section in sections]
+    print('\nWhere the time goes: wall time of each task over all hosts / N, ms per host (first re-run round)')
+    print('  %-8s %-62s %s' % ('', 'task', ''.join('%10s' % ('N=%d' % s['hosts']) for s in sections)))
+    for key in costs[0]:
+        print('  %-8s %-62s %s' % (key[0], key[1], ''.join('%10s' % _fmt(c.get(key), '.1f') for c in costs)))
 
 
 def print_probe(probe):
@@ -259,7 +271,7 @@ def print_probe(probe):
 def print_targets(found):
     print('\nTargets (printed, never asserted):')
     for item in found:
-        print('  [%s] %-78s %s' % ('PASS' if item['pass'] else 'MISS', item['target'], item['measured']))
+        print('  [%s] %-76s %s' % ('PASS' if item['pass'] else 'MISS', item['target'], item['measured']))
 
 
 # -- main ------------------------------------------------------------------------------------------
@@ -314,9 +326,10 @@ def report(results):
         print_engine(results['engine'])
     if 'fleet' in results:
         print_fleet(results['fleet'], 'Fleet')
-        print_slowest_tasks(results['fleet'])
     if 'scale' in results:
         print_fleet(results['scale'], 'Scale')
+    if 'fleet' in results:
+        print_slowest_tasks(results)
     if 'probe' in results:
         print_probe(results['probe'])
     print_targets(results['targets'])

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -188,7 +189,8 @@ PLAYBOOK = '''
 def ansible(tmp_path, *command):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
                ANSIBLE_LOCAL_TEMP=str(tmp_path / 'local-tmp'), ANSIBLE_NOCOLOR='1')
-    proc = subprocess.run(list(command), capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+    program = os.path.join(os.path.dirname(sys.executable), command[0])  # the venv's ansible, PATH or not
+    proc = subprocess.run([program] + list(command[1:]), capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
                           check=False)
     return proc.returncode, proc.stdout + proc.stderr
 

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Connect to HOST:PORT targets in parallel, once each with a short timeout, and print JSON
 {"HOST:PORT": {"open": bool, "answer": first line of the answer or the error}}.
 
