@@ -23,18 +23,11 @@ options:
     description: A port map.
     type: dict
     required: true
-  public_sources:
-    description: Networks allowed to reach the pass-through ports; null means any address.
-    type: list
-    elements: str
-  management_sources:
-    description: Networks allowed to reach the Management API ports; empty keeps them closed.
-    type: list
-    elements: str
-    default: []
   instance:
     description: Instance name copied into each rule.
     type: str
+extends_documentation_fragment:
+  - wso2ops.micro_integrator.sources
 """
 
 EXAMPLES = r"""

@@ -31,14 +31,8 @@ options:
   reserved:
     description: Ports no instance may use, mapped to what holds them.
     type: dict
-  public_sources:
-    description: Networks allowed to reach the pass-through ports; null means any address.
-    type: list
-    elements: str
-  management_sources:
-    description: Networks allowed to reach the Management API ports; empty keeps them closed.
-    type: list
-    elements: str
+extends_documentation_fragment:
+  - wso2ops.micro_integrator.sources
 """
 
 EXAMPLES = r"""
