@@ -18,8 +18,20 @@ options:
     elements: str
   management_sources:
     description:
-      - Networks allowed to reach the Management API ports; empty keeps them closed.
+      - Networks allowed to reach the C(management) ports (Management API over HTTPS, debuggers); empty keeps them
+        closed, null opens them to any address.
     type: list
     elements: str
     default: []
+  monitoring_sources:
+    description:
+      - Networks allowed to reach the C(monitoring) port (the internal HTTP port while it serves C(/healthz),
+        C(/liveness) and Prometheus metrics; MI also serves the Management API over HTTP there unless
+        C([management_api] protocols) is C("https")).
+      - The default, the private and carrier-grade NAT ranges, keeps health checks from load balancers, Kubernetes
+        nodes and Prometheus inside the network working while the world cannot reach that port. Empty closes it,
+        null opens it to any address.
+    type: list
+    elements: str
+    default: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, "fc00::/7"]
 """

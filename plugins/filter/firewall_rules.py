@@ -11,13 +11,16 @@ name: firewall_rules
 short_description: The allow rules a firewall needs for an MI port map
 version_added: 0.1.0
 description:
-  - Turns a port map (from P(wso2ops.micro_integrator.port_map#filter)) into a flat list of allow rules for
-    firewall templates.
-  - Pass-through ports are allowed from I(public_sources), or from anywhere when it is null.
-  - Management API ports are allowed only from I(management_sources); when it is empty they get no rule at all.
+  - Turns a port map (from P(wso2ops.micro_integrator.port_map#filter) or the modules' C(ports)) into a flat list
+    of allow rules for firewall templates.
+  - Only listeners that MI opens get rules, enabled ones whose port is known; a disabled listener or one whose
+    placeholder is unresolved gets none.
+  - Each exposure class has its sources, C(public) ports (pass-through, TCP transport, inbound endpoints)
+    I(public_sources), null meaning any address; C(management) ports I(management_sources), empty meaning no rule
+    at all; the C(monitoring) port (health checks and metrics) I(monitoring_sources), the private ranges by default.
   - Every source must be an IPv4 or IPv6 address or network; anything else is refused.
 author: wso2ops contributors (@wso2ops)
-positional: public_sources, management_sources, instance
+positional: public_sources, management_sources, instance, monitoring_sources
 options:
   _input:
     description: A port map.
@@ -31,9 +34,14 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-# Pass-through ports open to all, Management API only from the admin network
+# Pass-through ports open to all, Management API only from the admin network,
+# health checks and metrics from the private ranges (the default)
 rules: "{{ {} | wso2ops.micro_integrator.port_map
            | wso2ops.micro_integrator.firewall_rules(none, ['192.0.2.0/24'], 'mi1') }}"
+
+# Health checks only from the load balancers' network
+lb_rules: "{{ {} | wso2ops.micro_integrator.port_map
+              | wso2ops.micro_integrator.firewall_rules(none, [], 'mi1', ['10.1.0.0/24']) }}"
 """
 
 RETURN = r"""
@@ -45,8 +53,11 @@ _value:
     instance:
       description: The instance name given.
       type: str
-    alias:
-      description: The listener alias.
+    name:
+      description: The listener's name in the port map (alias or dotted key).
+      type: str
+    key:
+      description: The listener's deployment.toml key.
       type: str
     port:
       description: The effective port.
@@ -55,7 +66,7 @@ _value:
       description: Always C(tcp).
       type: str
     exposure:
-      description: C(public) or C(management).
+      description: C(public), C(monitoring) or C(management).
       type: str
     source:
       description: The allowed network, or null for any address.

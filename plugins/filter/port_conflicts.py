@@ -11,8 +11,9 @@ name: port_conflicts
 short_description: Effective ports that several MI instances on one host would share
 version_added: 0.1.0
 description:
-  - Compares the effective ports (not the offsets) of several instances' port maps, and ports reserved for
-    other services such as SSH.
+  - Compares the effective ports (not the offsets) of every listener MI opens in several instances' port maps,
+    ports without offset included (TCP transport, debuggers), and ports reserved for other services such as SSH.
+  - Disabled listeners and listeners whose port is unresolved take no port and are skipped.
   - Returns an empty list when there is no conflict.
 author: wso2ops contributors (@wso2ops)
 positional: reserved
@@ -49,10 +50,10 @@ _value:
       description: The shared effective port.
       type: int
     first:
-      description: The instance and alias (or reserved service) that holds the port first.
+      description: The instance and listener name (or reserved service) that holds the port first.
       type: str
     second:
-      description: The instance and alias that would use it too.
+      description: The instance and listener name that would use it too.
       type: str
 """
 

@@ -8,22 +8,27 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: port_map
-short_description: The four documented MI listeners with their effective ports
+short_description: Every listener of an MI instance with its effective port, as MI computes it
 version_added: 0.1.0
 description:
-  - Builds the port map of one MI instance, keyed by alias C(http), C(https), C(management_http),
-    C(management_https), from base-port overrides and the offset.
+  - Builds the port model of one MI instance whose deployment.toml sets the given keys and offset, keyed by alias
+    (C(http), C(https), C(management_http), C(management_https)) or by dotted key for the other listeners.
   - "C({} | wso2ops.micro_integrator.port_map) is MI's default table: 8290, 8253, 9201, 9164."
-  - Refuses ports out of range after the offset and two listeners on the same port.
+  - Keys may be listener ports, their enable flags (C(transport.http.listener.enable)), the internal APIs'
+    protocols (C(management_api.protocols)) or other listener keys (C(transport.tcp.listener.port)); only some
+    listeners take the offset, and disabled ones are marked C(enabled=false).
+  - Refuses ports out of range after the offset and two enabled listeners on the same port.
+  - On hosts, M(wso2ops.micro_integrator.deployment_toml_info) returns the same model from the real file, JVM
+    arguments and environment.
 author: wso2ops contributors (@wso2ops)
 positional: offset
 options:
   _input:
-    description: Base-port overrides by alias; a missing alias (or a null value) uses MI's default base port.
+    description: deployment.toml values by alias or dotted key; a missing key (or a null value) uses MI's default.
     type: dict
     required: true
   offset:
-    description: The port offset; it replaces MI's built-in 10.
+    description: The port offset; it replaces MI's built-in 10. Null leaves MI's default.
     type: int
     default: 10
 """
@@ -34,40 +39,67 @@ mi_ports: "{{ {} | wso2ops.micro_integrator.port_map }}"
 
 # A second instance: offset 11 and a moved HTTP listener
 mi2_ports: "{{ {'http': 8380} | wso2ops.micro_integrator.port_map(11) }}"
+
+# The TCP transport takes no offset: 8300 stays 8300
+tcp: "{{ {'transport.tcp.listener.enable': true, 'transport.tcp.listener.port': 8300}
+         | wso2ops.micro_integrator.port_map(3) }}"
 """
 
 RETURN = r"""
 _value:
-  description: One entry per alias.
+  description:
+    - One entry per listener, with the fields of M(wso2ops.micro_integrator.deployment_toml_info)'s RV(ports).
   type: dict
   contains:
-    port:
-      description: The effective port (base plus offset).
-      type: int
-    base:
-      description: The base port.
-      type: int
-    offset:
-      description: The offset applied.
-      type: int
     key:
       description: The deployment.toml key of the base port.
       type: str
+    alias:
+      description: The alias, or null.
+      type: str
+    base:
+      description: The base port.
+      type: int
+    offset_applied:
+      description: Whether the offset applies to this listener.
+      type: bool
+    offset:
+      description: The offset added (0 when it does not apply).
+      type: int
+    port:
+      description: The effective port.
+      type: int
+    enabled:
+      description: Whether MI opens the listener.
+      type: bool
+    bind_address:
+      description: The bind address; null means all interfaces.
+      type: str
+    exposure:
+      description: C(public), C(monitoring) or C(management).
+      type: str
     protocol:
-      description: C(http) or C(https).
+      description: C(http), C(https) or C(tcp).
       type: str
     transport:
       description: Always C(tcp).
       type: str
-    exposure:
-      description: C(public) for the pass-through transports, C(management) for the Management API.
-      type: str
-    public:
-      description: Whether the port carries pass-through (API) traffic.
-      type: bool
     description:
       description: What the listener is.
       type: str
+    set_in_file:
+      description: Whether the input sets the port.
+      type: bool
+    source:
+      description: The placeholder text of the value, or null.
+      type: str
+    resolved:
+      description: Whether the port is known.
+      type: bool
+    apis:
+      description: The internal APIs served on the port.
+      type: list
+      elements: str
 """
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import port_map

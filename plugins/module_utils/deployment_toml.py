@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+import difflib
 import re
 import traceback
 
@@ -23,7 +25,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sa
 try:
     import tomlkit
     from tomlkit.exceptions import ParseError, TOMLKitError
-    from tomlkit.items import Comment
+    from tomlkit.items import Comment, InlineTable
 except ImportError:
     HAS_TOMLKIT = False
     TOMLKIT_IMPORT_ERROR = traceback.format_exc()
@@ -32,21 +34,26 @@ else:
     TOMLKIT_IMPORT_ERROR = None
 
 try:
-    import tomllib  # Python 3.11+: a fast read-only parser, used to plan the edit
+    import tomllib  # Python 3.11+: TOML 1.0, strict, and several times faster than tomlkit
 except ImportError:
-    tomllib = None
+    try:
+        import tomli as tomllib  # the same parser for older Pythons (python3-tomli)
+    except ImportError:
+        tomllib = None
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import toml_layout
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listeners import KNOWN_TABLES, OFFSET_KEY
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import (
     ALIASES,
-    KNOWN_TABLES,
-    OFFSET_KEY,
-    PORT_SPECS,
     PortError,
-    instance_ports,
+    instance_model,
     normalize_ports,
+    refuse_problems,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import (
+    has_placeholder,
     parse_offset,
     parse_port,
-    resolve_offset,
 )
 
 _BOM = '\ufeff'  # kept as the file had it; tomlkit does not parse it
@@ -57,78 +64,69 @@ class TomlEditError(ValueError):
     """The document cannot be read or edited as asked; the message says where and why."""
 
 
+def _refusal(location, reason):
+    return TomlEditError('invalid TOML%s: %s; fix the file by hand, it was not changed' % (location, reason))
+
+
+def parse_plain(text):
+    """The document as plain data, parsed strictly (TOML 1.0): what tomllib refuses is refused with its location,
+    never edited, even where tomlkit would be lenient (inline tables over several lines, times without seconds...)."""
+    if tomllib is None:  # no strict parser on this host: tomlkit's reading is the best there is
+        if not HAS_TOMLKIT:
+            raise TomlEditError('reading TOML needs Python 3.11 or later, or the Python package tomli or tomlkit')
+        return parse_document(text).unwrap()
+    try:
+        return tomllib.loads(text)
+    except ValueError as exc:
+        found = re.search(r'^(.*?)\s*\(at line (\d+), column (\d+)\)$', str(exc))
+        if found:
+            raise _refusal(' at line %s, column %s' % found.group(2, 3), found.group(1).rstrip('.'))
+        reason = re.sub(r'\s*\(at end of document\)$', '', str(exc)).rstrip('.')
+        raise _refusal(' at the end of the file (line %d)' % (text.count('\n') + 1), reason)
+
+
 def parse_document(text):
-    """Parse TOML text; a syntax error becomes TomlEditError with line, column and reason."""
+    """The document as tomlkit items (for writing); a syntax error becomes TomlEditError."""
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
-        reason = str(exc).split(' at line ', maxsplit=1)[0].rstrip('.')
-        if '\x00' not in text:  # tomlkit's end-of-file marker
-            reason = reason.replace("Unexpected character: '\\x00'", 'Unexpected end of file')
-        # tomlkit often points at the line after the error (a duplicate table is found at the next header)
-        location = _strict_location(text) or ' at line %d, column %d' % (exc.line, exc.col)
-        raise TomlEditError('invalid TOML%s: %s; fix the file by hand, it was not changed' % (location, reason))
+        raise _refusal(' at line %d, column %d' % (exc.line, exc.col), str(exc).split(' at line ', 1)[0].rstrip('.'))
     except TOMLKitError as exc:
-        raise TomlEditError('invalid TOML%s: %s; fix the file by hand, it was not changed'
-                            % (_strict_location(text), str(exc).rstrip('.')))
+        raise _refusal('', str(exc).rstrip('.'))
 
 
-def _strict_location(text):
-    """Where the stdlib parser (3.11+) finds the first error: tomlkit reports duplicate keys without a
-    position, and other errors often one line late."""
-    try:
-        import tomllib
-        tomllib.loads(text)
-    except ImportError:
-        return ''
-    except ValueError as exc:
-        found = re.search(r'\(at line (\d+), column (\d+)\)', str(exc))
-        if found:
-            return ' at line %s, column %s' % found.groups()
-        if str(exc).endswith('(at end of document)'):
-            return ' at the end of the file (line %d)' % (text.count('\n') + 1)
-    return ''
+def _kind(value):
+    if isinstance(value, list):
+        return 'an array of tables' if value and all(isinstance(item, dict) for item in value) else 'an array'
+    return 'a table' if isinstance(value, Mapping) else 'a value'
 
 
-def _get(node, name, key):
-    """node.get(name); tomlkit raises its own error on some valid layouts it cannot read (an array of
-    tables extended by a later header after another table), which becomes a clear refusal."""
-    try:
-        return node.get(name)
-    except TOMLKitError as exc:
-        raise TomlEditError('%s: tomlkit cannot read this layout (%s); keep each [[...]] array and its '
-                            'sub-tables together or edit the file by hand, it was not changed'
-                            % (key, str(exc).rstrip('.')))
-
-
-def _lookup(doc, key):
-    """(parent mapping, depth reached) for the dotted key; depth == len(parts) - 1 means the
-    parent exists. Refuses paths that run into an array of tables or a plain value."""
+def _parent(data, key):
+    """(parent mapping, depth reached) for a dotted key in plain data; depth == len(parts) - 1 means the
+    parent exists. Refuses paths that run into an array, an array of tables or a plain value."""
     parts = key.split('.')
-    node = doc
+    node = data
     for depth, part in enumerate(parts[:-1]):
-        child = _get(node, part, key)
+        child = node.get(part)
         if child is None:
             return node, depth
-        if isinstance(child, list):
-            raise TomlEditError('%s: %s is an array of tables ([[%s]]); a port key must name a single value'
-                                % (key, '.'.join(parts[:depth + 1]), '.'.join(parts[:depth + 1])))
         if not isinstance(child, Mapping):
-            raise TomlEditError('%s: %s is a value, not a table; remove it or choose another key'
-                                % (key, '.'.join(parts[:depth + 1])))
+            path = '.'.join(parts[:depth + 1])
+            raise TomlEditError('%s: %s is %s, not a table; a port key must name a single value in a table'
+                                % (key, path, _kind(child)))
         node = child
     return node, len(parts) - 1
 
 
-def read_value(doc, key):
-    """The stored value of a dotted key (unwrapped), or None when the key is absent."""
-    parent, depth = _lookup(doc, key)
+def read_value(data, key):
+    """The stored value of a dotted key in plain data, or None when the key is absent."""
+    parent, depth = _parent(data, key)
     if depth < len(key.split('.')) - 1:
         return None
-    value = _get(parent, key.split('.')[-1], key)
-    if isinstance(value, Mapping) or isinstance(value, list):
-        raise TomlEditError('%s is a table or array, not a port value; choose the port key inside it' % key)
-    return None if value is None else getattr(value, 'unwrap', lambda: value)()
+    value = parent.get(key.split('.')[-1])
+    if isinstance(value, (Mapping, list)):
+        raise TomlEditError('%s is %s, not a port value; choose the port key inside it' % (key, _kind(value)))
+    return value
 
 
 def _home_depth(key):
@@ -140,6 +138,8 @@ def _home_depth(key):
 
 def _same_value(key, stored, wanted):
     parse = parse_offset if key == OFFSET_KEY else parse_port  # offset 0 is valid, port 0 is not
+    if has_placeholder(stored):  # set on purpose: the user asked for a number at this very key
+        return False
     try:
         return parse(stored, key) == wanted
     except PortError:
@@ -163,39 +163,29 @@ def _insert_offset(table, value):
     table['offset'] = value
 
 
-def _set_existing_parent(parent, key, value):
-    name = key.split('.')[-1]
-    if name not in parent and key == OFFSET_KEY and hasattr(parent, 'value'):
-        _insert_offset(parent, value)
-    else:
-        parent[name] = value
-
-
-def _new_tables_text(doc, additions):
-    """TOML text for keys whose table is missing: one new table per header, at the end."""
-    tables = {}
-    for key, value in additions:
-        header_depth = _home_depth(key)
-        parts = key.split('.')
-        tables.setdefault('.'.join(parts[:header_depth]), []).append(
-            '%s = %d' % ('.'.join(parts[header_depth:]), value))
-    chunks = ['[%s]\n%s\n' % (header, '\n'.join(lines)) for header, lines in tables.items()]
-    return '\n'.join(chunks)
-
-
 class EditResult(object):
-    """What an edit produced: the new text, the changes and the resulting port model."""
+    """What an edit produced: the new text, the changes and the port model of the result."""
 
-    def __init__(self, text, changes, offset, effective_ports, base_ports):
+    def __init__(self, text, changes, model):
         self.text = text
         self.changes = changes
-        self.offset = offset
-        self.effective_ports = effective_ports
-        self.base_ports = base_ports
+        self.model = model
 
     @property
     def changed(self):
         return bool(self.changes)
+
+    @property
+    def offset(self):
+        return self.model['offset']
+
+    @property
+    def effective_ports(self):
+        return dict((alias, self.model['ports'][alias]['port']) for alias in ALIASES)
+
+    @property
+    def base_ports(self):
+        return dict((alias, self.model['ports'][alias]['base']) for alias in ALIASES)
 
 
 def _wanted(ports, offset):
@@ -205,37 +195,107 @@ def _wanted(ports, offset):
     return wanted
 
 
-def _plan(doc, wanted):
-    """Split wanted keys into changes on existing parents and keys needing a new table."""
+def _plan(data, wanted, text_lines):
+    """Split the wanted keys into changes made in place and keys that need a new table.
+
+    A key needs a new table when its home table is missing, or exists only implicitly as the parent of
+    another header ([transport.http.sender] alone): writing into it would make tomlkit print a header
+    for it that copies the child's comment."""
+    declared = None
     changes, in_place, additions = [], [], []
     for key, value in wanted.items():
-        before = read_value(doc, key)
-        if value is None:
-            if before is not None:
+        before = read_value(data, key)
+        if value is None or (before is not None and _same_value(key, before, value)):
+            if value is None and before is not None:
                 changes.append({'key': key, 'before': before, 'after': None})
                 in_place.append((key, None))
             continue
-        if before is not None and _same_value(key, before, value):
-            continue
         stored = _value_like(before, value)
         changes.append({'key': key, 'before': before, 'after': stored})
-        depth = _lookup(doc, key)[1]
-        if depth == len(key.split('.')) - 1 or depth >= _home_depth(key):
-            in_place.append((key, stored))
-        else:
-            additions.append((key, value))
+        parts, depth = key.split('.'), _parent(data, key)[1]
+        home = tuple(parts[:_home_depth(key)])
+        if depth == len(parts) - 1 or depth >= len(home):
+            declared = toml_layout.declared(text_lines) if declared is None else declared
+            implicit = home not in declared and any(name[:len(home)] == home for name in declared)
+            if before is not None or depth > len(home) or not implicit:
+                in_place.append((key, stored))
+                continue
+        additions.append((key, value))
     return changes, in_place, additions
 
 
+def _result_data(data, changes):
+    """The plain data the edit must produce: data with the changes applied (planned, not parsed)."""
+    result = copy.deepcopy(data)
+    for change in changes:
+        parts = change['key'].split('.')
+        node = result
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        if change['after'] is None:
+            del node[parts[-1]]
+        else:
+            node[parts[-1]] = change['after']
+    return result
+
+
+def _pruned(data):
+    """data without empty tables: removing a table's last key may or may not leave the table (it depends on
+    whether it had a header of its own), and both are what was asked."""
+    pruned = {}
+    for name, value in data.items():
+        value = _pruned(value) if isinstance(value, dict) else value
+        if value != {}:
+            pruned[name] = value
+    return pruned
+
+
 def _apply(doc, key, value):
-    parent, depth = _lookup(doc, key)
     parts = key.split('.')
+    node, depth = doc, 0
+    while depth < len(parts) - 1 and parts[depth] in node:
+        node, depth = node[parts[depth]], depth + 1
     if value is None:
-        del parent[parts[-1]]
+        del node[parts[-1]]
     elif depth == len(parts) - 1:
-        _set_existing_parent(parent, key, value)
+        if parts[-1] not in node and key == OFFSET_KEY and hasattr(node, 'value'):
+            _insert_offset(node, value)
+        else:
+            node[parts[-1]] = value
+    elif isinstance(node, InlineTable):  # no dotted keys inside an inline table: nest inline tables
+        nested = value
+        for part in reversed(parts[depth + 1:]):
+            nested = {part: nested}
+        node[parts[depth]] = nested
     else:
-        parent.add(tomlkit.key(parts[depth:]), value)
+        node.add(tomlkit.key(parts[depth:]), value)
+
+
+def _new_tables(additions):
+    """{header tuple: [lines]} for keys whose table is missing, one table per header."""
+    tables = {}
+    for key, value in additions:
+        parts = key.split('.')
+        depth = _home_depth(key)
+        tables.setdefault(tuple(parts[:depth]), []).append('%s = %d' % ('.'.join(parts[depth:]), value))
+    return tables
+
+
+def _with_new_tables(text, additions):
+    """text with each new table placed after the last table of its group (or at the end), as text:
+    tomlkit then parses a file in which the new table already sits in order."""
+    lines = text.splitlines(True)
+    if lines and not lines[-1].endswith('\n'):
+        lines[-1] += '\n'
+    at_end = []
+    for header, body in sorted(_new_tables(additions).items()):
+        block = ['\n', '[%s]\n' % '.'.join(header)] + [line + '\n' for line in body]
+        after = toml_layout.insertion_line(lines, header)
+        if after is None:
+            at_end.extend(block if lines or at_end else block[1:])
+        else:
+            lines[after + 1:after + 1] = block
+    return ''.join(lines + at_end)
 
 
 def _line_ending_like(original, text):
@@ -245,17 +305,9 @@ def _line_ending_like(original, text):
     return text
 
 
-def port_model(doc, jvm_args=None):
-    """(offset, offset_source, base ports, effective ports, set_in_file) of a parsed document."""
-    bases, set_in_file = {}, {}
-    for spec in PORT_SPECS:
-        stored = read_value(doc, spec.key)
-        set_in_file[spec.alias] = stored is not None
-        bases[spec.alias] = spec.base if stored is None else parse_port(stored, spec.key)
-    file_offset = read_value(doc, OFFSET_KEY)
-    set_in_file['offset'] = file_offset is not None
-    offset, source = resolve_offset(file_offset, jvm_args)
-    return offset, source, bases, instance_ports(bases, offset), set_in_file
+def read_model(text, jvm_args=None, environment=None, inbound_endpoints=None):
+    """The port model of a deployment.toml text (strictly parsed), without tomlkit."""
+    return instance_model(parse_plain(text.lstrip(_BOM)), jvm_args, environment, inbound_endpoints)
 
 
 def _refuse_reordering(doc, text, what='edit this file'):
@@ -272,64 +324,83 @@ def _refuse_reordering(doc, text, what='edit this file'):
                             'changed' % (what, line))
 
 
-def _plain_document(text):
-    """The file as plain dicts from tomllib (several times faster than tomlkit), or None without tomllib or
-    when tomllib refuses the text (tomlkit then parses it and reports the error in its own words)."""
-    if tomllib is None:
-        return None
-    try:
-        return tomllib.loads(text)
-    except ValueError:
-        return None
+def _written_text(text, in_place, additions):
+    """The new text: one tomlkit parse (of the text with its new tables, if any), the in-place changes, dumps."""
+    source = _with_new_tables(text, additions) if additions else text
+    doc = parse_document(source)
+    if source != text:
+        try:
+            _refuse_reordering(doc, source, 'add %s' % ', '.join(
+                '[%s]' % '.'.join(header) for header in sorted(_new_tables(additions))))
+        except TomlEditError:
+            _refuse_reordering(parse_document(text), text)  # name the file itself when it is the problem
+            raise
+    else:
+        _refuse_reordering(doc, text)
+    for key, value in in_place:
+        _apply(doc, key, value)
+    return tomlkit.dumps(doc)
 
 
-def edit_ports(text, ports=None, offset=None):
+def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None):
     """Return an EditResult for setting ports ({alias or key: port or None}) and offset.
 
-    Raises PortError or TomlEditError, naming the key and value, before anything is written.
+    Raises PortError or TomlEditError, naming the key and value, before anything is written. Keys the user
+    did not name are never touched, placeholders included. jvm_args and environment only resolve the model.
     """
     wanted = _wanted(ports, offset)
     bom = _BOM if text.startswith(_BOM) else ''
     text = text[len(bom):]
-    plain = _plain_document(text)
-    doc = parse_document(text) if plain is None else None
-    planned = doc if plain is None else plain
-    changes, in_place, additions = _plan(planned, wanted)
+    data = parse_plain(text)
+    changes, in_place, additions = _plan(data, wanted, text.splitlines(True))
+    expected = _result_data(data, changes)
+    model = refuse_problems(instance_model(expected, jvm_args, environment))
     if not changes:  # nothing to write: tomlkit is not needed at all
-        offset_now, _source, bases, effective, _set = port_model(planned)
-        return EditResult(bom + text, changes, offset_now, effective, bases)
-    if doc is not None or not additions:
-        doc = parse_document(text) if doc is None else doc
-        _refuse_reordering(doc, text)
-    if additions:  # one tomlkit parse, of the text with the new tables (planned with tomllib)
-        separator = '' if not text or text.endswith('\n') else '\n'
-        blank = '\n' if text.strip() else ''
-        text_with_tables = text + separator + blank + _new_tables_text(planned, additions)
-        doc = parse_document(text_with_tables)
-        headers = dict.fromkeys('[%s]' % '.'.join(key.split('.')[:_home_depth(key)]) for key, _value in additions)
-        try:
-            _refuse_reordering(doc, text_with_tables, 'add %s at the end of the file' % ', '.join(headers))
-        except TomlEditError:
-            if plain is not None:  # name the file itself when it is the problem (only on this error path)
-                _refuse_reordering(parse_document(text), text)
-            raise
-    for key, value in in_place:
-        _apply(doc, key, value)
-    offset_now, _source, bases, effective, _set = port_model(doc)
-    return EditResult(bom + _line_ending_like(text, tomlkit.dumps(doc)), changes, offset_now, effective, bases)
+        return EditResult(bom + text, changes, model)
+    written = _written_text(text, in_place, additions)
+    if tomllib is not None and _pruned(tomllib.loads(written)) != _pruned(expected):  # exactly what was planned
+        raise TomlEditError('tomlkit could not write this layout as planned (%s); edit the file by hand, it was '
+                            'not changed' % ', '.join(change['key'] for change in changes))
+    return EditResult(bom + _line_ending_like(text, written), changes, model)
 
 
-def diff_text(changes):
-    """before/after texts that show only the changed keys (never any other line of the file)."""
-    def render(side):
-        lines = ['%s = %s' % (c['key'], _render_value(c[side])) for c in changes if c[side] is not None]
-        return '\n'.join(lines) + ('\n' if lines else '')
-    return {'before': render('before'), 'after': render('after')}
+def _shows_only(line, keys):
+    """Whether a changed line holds nothing but a header, a blank, or one of the edited keys (so no other
+    value of the file, such as a password on the same inline-table line, can reach the diff)."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith('[') or stripped.startswith('#'):
+        return True
+    try:
+        data = tomllib.loads(stripped) if tomllib else tomlkit.parse(stripped).unwrap()
+    except (ValueError, TOMLKitError):
+        return False
+    leaves = list(_leaf_keys(data))
+    return bool(leaves) and all(any(key.endswith(leaf) for key in keys) for leaf in leaves)
 
 
-def _render_value(value):
-    return '"%s"' % value if isinstance(value, str) else str(value)
+def _leaf_keys(data, prefix=''):
+    for name, value in data.items():
+        if isinstance(value, Mapping):
+            for leaf in _leaf_keys(value, prefix + name + '.'):
+                yield leaf
+        else:
+            yield prefix + name
 
 
-__all__ = ['ALIASES', 'EditResult', 'HAS_TOMLKIT', 'TOMLKIT_IMPORT_ERROR', 'TomlEditError',
-           'diff_text', 'edit_ports', 'parse_document', 'port_model', 'read_value']
+def unified_diff(before, after, changes, path='deployment.toml'):
+    """A unified diff of the changed lines only, with their line numbers and no context lines: the
+    lines around a port key may hold keystore or database passwords. A changed line that holds any
+    other value is shown as a placeholder."""
+    keys = [change['key'] for change in changes]
+    lines = []
+    for line in difflib.unified_diff(before.lstrip(_BOM).splitlines(), after.lstrip(_BOM).splitlines(),
+                                     path, path, n=0, lineterm=''):
+        body = line[1:]
+        if line[:1] in '+-' and not line.startswith(('+++', '---')) and not _shows_only(body, keys):
+            line = line[0] + '# (a changed line that holds other values is not shown)'
+        lines.append(line)
+    return '\n'.join(lines) + ('\n' if lines else '')
+
+
+__all__ = ['ALIASES', 'EditResult', 'HAS_TOMLKIT', 'TOMLKIT_IMPORT_ERROR', 'TomlEditError', 'edit_ports',
+           'parse_document', 'parse_plain', 'read_model', 'read_value', 'unified_diff']

@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The port model of WSO2 Micro Integrator 4.x, as MI itself computes it.
+"""The port model of WSO2 Micro Integrator 4.x: every listener an instance opens, as MI computes it.
 
-Pure Python: no Ansible and no TOML here, so the module, the info module, the
-filters and the role's templates all share this one arithmetic.
-Facts: effective port = base port + offset; the offset is -DportOffset, else
-``[server] offset``, else 10; a manual offset replaces the 10, it does not add to it.
+Pure Python: no Ansible and no TOML parser here. The input is the deployment.toml as plain data
+(what tomllib returns) plus what MI starts with (JVM arguments, environment); the modules, the
+filters and the role all use this one arithmetic.
+Offset: -DportOffset, else ``[server] offset``, else 10; a manual offset replaces the 10. Only
+some listeners take the offset; enable flags and the internal APIs' protocols decide which open.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,129 +15,285 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
-import re
-from collections import namedtuple
 
-DEFAULT_OFFSET = 10
-OFFSET_KEY = 'server.offset'
-PORT_MIN = 1
-PORT_MAX = 65535
-
-PortSpec = namedtuple('PortSpec', 'alias key base protocol exposure description')
-
-# The four documented listeners; `base` is the value MI uses when the key is absent.
-PORT_SPECS = (
-    PortSpec('http', 'transport.http.listener.port', 8280, 'http', 'public',
-             'HTTP pass-through transport (API and proxy traffic)'),
-    PortSpec('https', 'transport.http.listener.secured_port', 8243, 'https', 'public',
-             'HTTPS pass-through transport (API and proxy traffic)'),
-    PortSpec('management_http', 'mediation.internal_http_api_port', 9191, 'http', 'management',
-             'Management API over HTTP (also readiness, liveness and Prometheus when enabled)'),
-    PortSpec('management_https', 'mediation.internal_https_api_port', 9154, 'https', 'management',
-             'Management API over HTTPS'),
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listeners import (
+    ALIASES,
+    INTERNAL_APIS,
+    LISTENERS,
+    LISTENER_BY_KEY,
+    OFFSET_KEY,
+    UNIT_TEST_SERVER,
+    alias_key,
+    check_port_key,
+    classify,
 )
-SPEC_BY_ALIAS = dict((spec.alias, spec) for spec in PORT_SPECS)
-ALIASES = tuple(spec.alias for spec in PORT_SPECS)
-
-# Tables that MI's documentation uses as the home of its port keys: a key that is
-# missing from the file is added under the longest of these that prefixes it.
-KNOWN_TABLES = (
-    'server', 'mediation', 'monitoring', 'transport.http', 'transport.https',
-    'transport.blocking.http', 'transport.tcp', 'transport.udp', 'transport.ws', 'transport.wss',
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import (
+    DEFAULT_OFFSET,
+    PORT_MAX,
+    PortError,
+    Resolver,
+    Unresolved,
+    has_placeholder,
+    parse_flag,
+    parse_offset,
+    parse_port,
+    placeholder_source,
+    system_properties,
 )
 
-_JVM_OFFSET = re.compile(r'(?:^|\s)-DportOffset=(\S*)')
-_SECRET_WORD = re.compile(r'passw|passphrase|secret|token|pwd|credential', re.IGNORECASE)
+# Who may reach the monitoring port (health checks, metrics) unless told otherwise: the private and
+# carrier-grade NAT ranges, where load balancers, Kubernetes nodes and Prometheus live. Not the world:
+# the Management API is served over HTTP on the same port by default.
+MONITORING_DEFAULT_SOURCES = ('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7')
+_OFFSET_SOURCE = {'env': 'env', 'sys': 'sys'}  # $ref{}, $secret{} and ${} count as the file
+_INBOUND_OFFSET = {'http': 'inbound', 'https': 'inbound', 'ws': 'endpoint', 'wss': 'endpoint'}
 
 
-class PortError(ValueError):
-    """A port, offset, key or network that MI would not accept, with the fix in the message."""
-
-
-def _integer(value, what, allowed):
-    """Return value as int: ints and digit strings pass, booleans and anything else fail."""
-    if isinstance(value, bool):
-        raise PortError('%s is %r (a boolean); %s' % (what, value, allowed))
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.match(r'^\s*[+-]?\d+\s*$', value):
-        return int(value)
-    raise PortError('%s is %r; %s' % (what, value, allowed))
-
-
-def parse_port(value, key):
-    """A TCP port (int or digit string, as MI stores both) in 1..65535."""
-    allowed = 'a port must be an integer from %d to %d' % (PORT_MIN, PORT_MAX)
-    port = _integer(value, '%s' % key, allowed)
-    if not PORT_MIN <= port <= PORT_MAX:
-        raise PortError('%s is %r; %s' % (key, value, allowed))
-    return port
-
-
-def parse_offset(value, key=OFFSET_KEY):
-    """A port offset: a non-negative integer (or digit string)."""
-    allowed = 'the offset must be a whole number >= 0 (MI default %d)' % DEFAULT_OFFSET
-    offset = _integer(value, key, allowed)
-    if offset < 0:
-        raise PortError('%s is %r; %s' % (key, value, allowed))
-    return offset
+def lookup(config, key):
+    """The stored value of a dotted key in plain TOML data, or None (also when a part is not a table)."""
+    node = config
+    for part in key.split('.'):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
 
 
 def effective_port(base, offset=DEFAULT_OFFSET):
     """The port MI listens on: base + offset, checked to stay in range."""
     base = parse_port(base, 'base port')
     offset = parse_offset(offset, 'offset')
-    port = base + offset
-    if port > PORT_MAX:
+    if base + offset > PORT_MAX:
         raise PortError('base port %d + offset %d = %d is above %d; use a smaller offset or base port'
-                        % (base, offset, port, PORT_MAX))
-    return port
+                        % (base, offset, base + offset, PORT_MAX))
+    return base + offset
 
 
-def offset_from_jvm_args(jvm_args):
-    """The -DportOffset value in JVM arguments (a string or a list), or None when absent.
+class _Reader(object):
+    """Reads values of one instance, collecting every problem instead of stopping at the first."""
 
-    The last occurrence wins, as it does for the JVM.
+    def __init__(self, config, jvm_args, environment):
+        self.config = config
+        self.properties = system_properties(jvm_args)
+        self.resolver = Resolver(environment, self.properties, self._referenced)
+        self.problems = []
+
+    def _referenced(self, key):
+        """What $ref{key} reads: the file's value, else MI's default for a listener key."""
+        stored = lookup(self.config, key)
+        spec = LISTENER_BY_KEY.get(key)
+        return stored if stored is not None or spec is None else spec.base
+
+    def value(self, key, default=None):
+        """(resolved value or Unresolved or default, stored placeholder text or None, set in file)."""
+        stored = lookup(self.config, key)
+        if stored is None:
+            return default, None, False
+        if isinstance(stored, (dict, list)):
+            self.problems.append('%s is a table or array, not a value; MI cannot read it' % key)
+            return None, None, True
+        return self.resolver.resolve(stored), stored if has_placeholder(stored) else None, True
+
+    def parsed(self, parse, value, what):
+        """parse(value) or None, recording the problem; Unresolved stays None without a problem."""
+        if value is None or isinstance(value, Unresolved):
+            return None
+        try:
+            return parse(value, what)
+        except PortError as exc:
+            self.problems.append(str(exc))
+            return None
+
+    def flag(self, key, default):
+        value, _placeholder, _set = self.value(key, default)
+        return self.parsed(parse_flag, value, key)
+
+    def offset(self):
+        """(offset or None, source, placeholder text or None)."""
+        if 'portOffset' in self.properties:
+            return self.parsed(parse_offset, self.properties['portOffset'], '-DportOffset'), 'jvm', None
+        value, placeholder, set_in_file = self.value(OFFSET_KEY)
+        if not set_in_file:
+            return DEFAULT_OFFSET, 'default', None
+        source = _OFFSET_SOURCE.get(placeholder_source(placeholder), 'file')
+        return self.parsed(parse_offset, value, OFFSET_KEY), source, placeholder
+
+
+def _served_apis(reader, protocol):
+    """Internal APIs served over protocol ('http' or 'https'), from their protocols keys."""
+    served = []
+    for name, key, default in INTERNAL_APIS:
+        value, _placeholder, _set = reader.value(key, default)
+        if isinstance(value, Unresolved):
+            return None
+        if isinstance(value, str) and protocol in value.split():
+            served.append(name)
+    return served
+
+
+def _enabled(reader, spec):
+    """Whether MI opens the listener: True, False, or None when a placeholder leaves it unknown."""
+    if spec.jvm:
+        wanted = ('true', 'super') if spec.jvm == 'esb.debug' else None
+        value = reader.properties.get(spec.jvm)
+        return value is not None and (wanted is None or value in wanted)
+    enabled = True if spec.enable is None else reader.flag(*spec.enable)
+    if spec.internal and enabled:
+        apis = _served_apis(reader, spec.internal)
+        return None if apis is None else bool(apis)
+    return enabled
+
+
+def _entry(reader, spec, offset, base_value, placeholder, set_in_file, enabled):
+    base = reader.parsed(parse_port, base_value, spec.key)
+    applied = offset if spec.offset else 0
+    port = None if base is None or applied is None else base + applied
+    if port is not None and port > PORT_MAX:
+        reader.problems.append('%s %d + offset %d = %d is above %d; lower the offset or the port'
+                               % (spec.key, base, applied, port, PORT_MAX))
+        port = None
+    bind, _bind_placeholder, _set = reader.value(spec.bind) if spec.bind else (None, None, False)
+    apis = _served_apis(reader, spec.internal) if spec.internal else []
+    exposure = spec.exposure
+    if spec.internal == 'http' and not set(apis or []) - set(['management_api']):
+        exposure = 'management'  # no health check or metrics (known) on it: only the Management API
+    return {
+        'key': spec.key, 'alias': spec.alias, 'base': base, 'offset_applied': spec.offset, 'offset': applied,
+        'port': port, 'enabled': enabled, 'bind_address': None if isinstance(bind, Unresolved) else bind,
+        'exposure': exposure, 'protocol': spec.protocol, 'transport': 'tcp', 'description': spec.description,
+        'set_in_file': set_in_file, 'source': placeholder,
+        'resolved': not isinstance(base_value, Unresolved) and not (spec.offset and offset is None),
+        'apis': apis or [],
+    }
+
+
+def _listener_entries(reader, offset):
+    entries = {}
+    for spec in LISTENERS + (UNIT_TEST_SERVER,):
+        if spec is UNIT_TEST_SERVER:
+            value, placeholder, set_in_file = reader.properties.get('synapseTestPort', spec.base), None, False
+        else:
+            value, placeholder, set_in_file = reader.value(spec.key, spec.base)
+        enabled = _enabled(reader, spec)
+        if not spec.alias and not set_in_file and not enabled:
+            continue  # an optional listener that is neither configured nor switched on
+        if value is None:  # e.g. the TCP transport enabled without a port: MI cannot open it
+            reader.problems.append('%s is enabled but has no port; set %s' % (spec.description, spec.key))
+            continue
+        entries[spec.alias or spec.key] = _entry(reader, spec, offset, value, placeholder, set_in_file, enabled)
+    return entries
+
+
+def _inbound_entries(reader, offset, endpoints):
+    """Inbound endpoints (ports live in their XML): HTTP/HTTPS take the offset only with
+    [mediation] inbound.port_offset_enable, WebSocket only with ws.use.port.offset, HL7 never."""
+    entries = {}
+    shift = reader.flag('mediation.inbound.port_offset_enable', False)
+    for endpoint in endpoints or []:
+        name, protocol = str(endpoint.get('name')), str(endpoint.get('protocol', 'http')).lower()
+        rule = _INBOUND_OFFSET.get(protocol)
+        applied = bool(shift) if rule == 'inbound' else bool(endpoint.get('ws_use_port_offset')) if rule else False
+        key = 'inbound.%s' % name
+        base = reader.parsed(parse_port, endpoint.get('port'), key)
+        port = None if base is None or offset is None and applied else base + (offset if applied else 0)
+        entries[key] = {
+            'key': key, 'alias': None, 'base': base, 'offset_applied': applied, 'offset': offset if applied else 0,
+            'port': port, 'enabled': True, 'bind_address': None, 'exposure': 'public', 'protocol': protocol,
+            'transport': 'tcp', 'description': 'inbound endpoint %s (%s)' % (name, protocol), 'set_in_file': False,
+            'source': None, 'resolved': port is not None, 'apis': [],
+        }
+    return entries
+
+
+def _port_like_keys(config, prefix=''):
+    """Dotted names of scalar keys whose last part names a port (values are never read)."""
+    for name, value in config.items():
+        key = prefix + name
+        if isinstance(value, dict):
+            for found in _port_like_keys(value, key + '.'):
+                yield found
+        elif not isinstance(value, list) and 'port' in name.lower():
+            yield key
+
+
+def _notes(config, entries):
+    """Keys of the file that name a port but are not one of MI's listeners, with what they are."""
+    listed = set(entry['key'] for entry in entries.values())
+    notes = []
+    for key in sorted(_port_like_keys(config)):
+        if key not in listed and key != OFFSET_KEY:
+            kind, what = classify(key)
+            notes.append({'key': key, 'kind': kind, 'message': '%s: %s' % (key, what)})
+    return notes
+
+
+def _equal_ports(entries):
+    owners, problems = {}, []
+    for name, entry in sorted(entries.items()):
+        if entry['enabled'] is False or entry['port'] is None:
+            continue
+        if entry['port'] in owners:
+            problems.append('%s and %s would both listen on %d; give them distinct ports'
+                            % (owners[entry['port']], entry['key'], entry['port']))
+        else:
+            owners[entry['port']] = entry['key']
+    return problems
+
+
+def instance_model(config, jvm_args=None, environment=None, inbound_endpoints=None):
+    """The real port model of one instance.
+
+    config: deployment.toml as plain data; jvm_args: a string or list (-DportOffset, -Dx for $sys{x},
+    -Desb.debug, -DsynapseTest); environment: the variables MI starts with (for $env{x});
+    inbound_endpoints: [{name, port, protocol, ws_use_port_offset}] declared by the user.
+    Returns {offset, offset_source, offset_placeholder, offset_set_in_file, ports, notes, problems}; ports is keyed by alias
+    or dotted key and holds every listener the instance may open, enabled or not. problems lists what
+    MI would refuse at start-up; placeholders without a known source are not problems.
     """
-    if jvm_args is None:
-        return None
-    text = jvm_args if isinstance(jvm_args, str) else ' '.join(str(arg) for arg in jvm_args)
-    found = _JVM_OFFSET.findall(text)
-    if not found:
-        return None
-    return parse_offset(found[-1], '-DportOffset')
+    if not isinstance(environment, (dict, type(None))):
+        raise PortError('environment is %r; give a dict of variable names to values' % (environment,))
+    reader = _Reader(config, jvm_args, environment)
+    offset, source, placeholder = reader.offset()
+    entries = _listener_entries(reader, offset)
+    entries.update(_inbound_entries(reader, offset, inbound_endpoints))
+    return {
+        'offset': offset, 'offset_source': source, 'offset_placeholder': placeholder,
+        'offset_set_in_file': lookup(config, OFFSET_KEY) is not None, 'ports': entries,
+        'notes': _notes(config, entries), 'problems': reader.problems + _equal_ports(entries),
+    }
 
 
-def resolve_offset(file_offset=None, jvm_args=None):
-    """(offset, source) with MI's precedence: -DportOffset, then the file, then 10."""
-    jvm_offset = offset_from_jvm_args(jvm_args)
-    if jvm_offset is not None:
-        return jvm_offset, 'jvm'
-    if file_offset is not None:
-        return parse_offset(file_offset), 'file'
-    return DEFAULT_OFFSET, 'default'
+def refuse_problems(model):
+    """Raise one PortError naming every problem of a model."""
+    if model['problems']:
+        raise PortError('; '.join(model['problems']))
+    return model
 
 
-def alias_key(name):
-    """The TOML key for an alias, or the name itself when it is already a dotted key."""
-    return SPEC_BY_ALIAS[name].key if name in SPEC_BY_ALIAS else name
+def nest(flat):
+    """{'a.b.c': v} -> {'a': {'b': {'c': v}}}: plain TOML data from dotted keys."""
+    config = {}
+    for key, value in flat.items():
+        node = config
+        parts = key.split('.')
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return config
 
 
-def check_port_key(key):
-    """Refuse keys that cannot be port settings (this also keeps secrets out of reach)."""
-    parts = key.split('.')
-    if not key or '' in parts or not re.match(r'^[A-Za-z0-9_.-]+$', key):
-        raise PortError('port key %r is not a dotted TOML key; use an alias (%s) or a key such as '
-                        'transport.tcp.listener.port' % (key, ', '.join(ALIASES)))
-    if 'port' not in parts[-1].lower():
-        raise PortError('key %r does not name a port setting (its last part must contain "port"); '
-                        'use an alias (%s) or a port key' % (key, ', '.join(ALIASES)))
-    if _SECRET_WORD.search(parts[-1]):  # e.g. transport_password: its stored value would show in 'before'
-        raise PortError('key %r names a secret, not a port; the module never reads or writes secrets' % key)
-    if len(parts) == 1:  # MI has no top-level port key: a bare name is a mistyped alias
-        raise PortError('unknown port alias %r; known aliases: %s; give any other port by its dotted key such as '
-                        'transport.tcp.listener.port' % (key, ', '.join(ALIASES)))
-    return key
+def port_map(overrides=None, offset=DEFAULT_OFFSET):
+    """The port model of a file that sets overrides ({alias or dotted key: value}) and offset.
+
+    Values may be ports, enable flags or protocols (any TOML value); None leaves MI's default.
+    """
+    overrides = {} if overrides is None else overrides
+    if not isinstance(overrides, dict):
+        raise PortError('overrides must be a dict of alias or dotted key to value, got %r' % (overrides,))
+    flat = dict((alias_key(str(name)), value) for name, value in overrides.items() if value is not None)
+    if offset is not None:
+        flat[OFFSET_KEY] = offset
+    return refuse_problems(instance_model(nest(flat)))['ports']
 
 
 def normalize_ports(ports):
@@ -152,58 +309,6 @@ def normalize_ports(ports):
             raise PortError('%s is given twice (as %r and by its alias); give it once' % (key, name))
         wanted[key] = None if value is None else parse_port(value, key)
     return wanted
-
-
-def instance_ports(base_ports, offset):
-    """{alias: effective port} for the four listeners, refusing out-of-range and equal ports.
-
-    base_ports maps alias to base port; a missing alias uses MI's default.
-    """
-    offset = parse_offset(offset)
-    effective = {}
-    for spec in PORT_SPECS:
-        base = parse_port(base_ports.get(spec.alias, spec.base), spec.key)
-        if base + offset > PORT_MAX:
-            raise PortError('%s %d + offset %d = %d is above %d; lower the offset or the port'
-                            % (spec.key, base, offset, base + offset, PORT_MAX))
-        effective[spec.alias] = base + offset
-    _refuse_equal_ports(effective)
-    return effective
-
-
-def _refuse_equal_ports(effective):
-    seen = {}
-    for alias, port in effective.items():
-        if port in seen:
-            raise PortError('%s and %s would both listen on %d; give them distinct ports'
-                            % (SPEC_BY_ALIAS[seen[port]].key, SPEC_BY_ALIAS[alias].key, port))
-        seen[port] = alias
-
-
-def port_map(overrides=None, offset=DEFAULT_OFFSET):
-    """The four listeners keyed by alias, each with port, base, key, protocol and exposure."""
-    overrides = {} if overrides is None else overrides
-    if not isinstance(overrides, dict):
-        raise PortError('overrides must be a dict of alias to base port, got %r' % (overrides,))
-    unknown = sorted(set(overrides) - set(ALIASES))
-    if unknown:
-        raise PortError('unknown port alias %s; known aliases: %s' % (', '.join(map(repr, unknown)), ', '.join(ALIASES)))
-    bases = dict((alias, overrides[alias]) for alias in overrides if overrides[alias] is not None)
-    effective = instance_ports(bases, offset)
-    result = {}
-    for spec in PORT_SPECS:
-        result[spec.alias] = {
-            'port': effective[spec.alias],
-            'base': parse_port(bases.get(spec.alias, spec.base), spec.key),
-            'offset': parse_offset(offset),
-            'key': spec.key,
-            'protocol': spec.protocol,
-            'transport': 'tcp',
-            'exposure': spec.exposure,
-            'public': spec.exposure == 'public',
-            'description': spec.description,
-        }
-    return result
 
 
 def parse_sources(sources, what):
@@ -222,45 +327,48 @@ def parse_sources(sources, what):
     return networks
 
 
-def firewall_rules(ports, public_sources=None, management_sources=None, instance=None):
+def listening(entries):
+    """The entries of a port map that MI really opens: enabled and with a known port."""
+    return dict((name, entry) for name, entry in entries.items() if entry.get('enabled') and entry.get('port'))
+
+
+def firewall_rules(ports, public_sources=None, management_sources=None, instance=None,
+                   monitoring_sources=MONITORING_DEFAULT_SOURCES):
     """The allow rules a firewall needs for one port map.
 
-    Public (pass-through) ports are open to public_sources, or to any address when it is
-    None. Management API ports are open only to management_sources: empty means closed.
-    Each rule: instance, alias, port, transport, source (None = any) and family.
+    Only listeners that MI opens get rules (enabled, port resolved). Each exposure class has its
+    sources: None means any address, [] nobody. Public defaults to any, management to nobody,
+    monitoring to the private ranges. Each rule: instance, name, key, port, transport, exposure,
+    source (None = any) and family.
     """
-    public = [None] if public_sources is None else parse_sources(public_sources, 'public_sources')
-    management = parse_sources(management_sources, 'management_sources')
+    if not isinstance(ports, dict):
+        raise PortError('ports must be a port map (from port_map or the modules), got %r' % (ports,))
+    allowed = {
+        'public': [None] if public_sources is None else parse_sources(public_sources, 'public_sources'),
+        'management': [None] if management_sources is None else parse_sources(management_sources,
+                                                                                'management_sources'),
+        'monitoring': [None] if monitoring_sources is None else parse_sources(monitoring_sources,
+                                                                              'monitoring_sources'),
+    }
     rules = []
-    for alias in ALIASES:
-        entry = ports.get(alias) if isinstance(ports, dict) else None
-        if not isinstance(entry, dict) or 'port' not in entry:
-            raise PortError('port map has no entry %r with a port; build it with port_map' % alias)
-        sources = public if entry.get('exposure', SPEC_BY_ALIAS[alias].exposure) == 'public' else management
-        for source in sources:
+    for name, entry in sorted(listening(ports).items()):
+        for source in allowed[entry['exposure']]:
             rules.append({
-                'instance': instance,
-                'alias': alias,
-                'port': parse_port(entry['port'], alias),
-                'transport': 'tcp',
-                'exposure': SPEC_BY_ALIAS[alias].exposure,
-                'source': source,
-                'family': _family(source),
+                'instance': instance, 'name': name, 'key': entry['key'], 'port': parse_port(entry['port'], name),
+                'transport': 'tcp', 'exposure': entry['exposure'], 'source': source, 'family': _family(source),
             })
     return rules
 
 
 def _family(source):
-    if source is None:
-        return 'any'
-    return 'ipv%d' % ipaddress.ip_network(source).version
+    return 'any' if source is None else 'ipv%d' % ipaddress.ip_network(source).version
 
 
 def port_conflicts(instances, reserved=None):
-    """Equal effective ports across instances (and against reserved ports).
+    """Equal effective ports of every listener MI opens, across instances and against reserved ports.
 
-    instances maps name -> port map (or {alias: port}); reserved maps port -> what holds it.
-    Returns a list of {port, first, second} descriptions; empty means no conflict.
+    instances maps name -> port map (or {name: port}); reserved maps port -> what holds it.
+    Returns a list of {port, first, second}; empty means no conflict.
     """
     if not isinstance(instances, dict):
         raise PortError('instances must be a dict of instance name to port map, got %r' % (instances,))
@@ -272,10 +380,12 @@ def port_conflicts(instances, reserved=None):
         ports = instances[name]
         if not isinstance(ports, dict):
             raise PortError('instance %r has %r, not a port map' % (name, ports))
-        for alias in sorted(ports):
-            entry = ports[alias]
-            port = parse_port(entry['port'] if isinstance(entry, dict) else entry, '%s.%s' % (name, alias))
-            owner = '%s %s' % (name, alias)
+        for listener in sorted(ports):
+            entry = ports[listener]
+            if isinstance(entry, dict) and (entry.get('enabled') is False or entry.get('port') is None):
+                continue
+            port = parse_port(entry['port'] if isinstance(entry, dict) else entry, '%s.%s' % (name, listener))
+            owner = '%s %s' % (name, listener)
             if port in owners:
                 conflicts.append({'port': port, 'first': owners[port], 'second': owner})
             else:
@@ -287,3 +397,8 @@ def describe_conflicts(conflicts):
     """One sentence per conflict, for error messages."""
     return '; '.join('port %d is used by both %s and %s' % (c['port'], c['first'], c['second'])
                      for c in conflicts)
+
+
+__all__ = ['ALIASES', 'MONITORING_DEFAULT_SOURCES', 'PortError', 'describe_conflicts', 'effective_port',
+           'firewall_rules', 'instance_model', 'listening', 'lookup', 'nest', 'normalize_ports', 'parse_sources',
+           'port_conflicts', 'port_map', 'refuse_problems']

@@ -17,7 +17,12 @@ description:
   - Finds an existing key in whichever TOML spelling the file uses (a dotted key inside C([transport.http]),
     a nested C([transport.http.listener]) table, or a top-level dotted key) and never adds a duplicate key or table.
   - A missing key is added to its existing table; C(offset) goes right after the shipped C(# offset = 10) comment.
-    When the table does not exist it is created at the end of the file.
+    When the table does not exist it is created after the last table of its group (a new C([transport.http])
+    after the last C([transport.*]) table), or at the end of the file.
+  - Placeholders (C($env{X}), C($sys{X}), C($ref{a.b}), C(${X})) are MI's way to share one file across
+    environments. They are kept byte for byte unless you set that very key.
+  - The file must be valid TOML 1.0 (checked with Python's C(tomllib)); anything else is refused with its
+    line and column and never edited.
   - Everything is validated before the file is touched; the file is written atomically (temporary file in the
     same folder, then rename), keeping its mode and owner. A symlinked I(path) is followed to its target.
   - Values of other keys (keystore and database passwords live in the same file) never appear in the diff,
@@ -26,6 +31,7 @@ author:
   - wso2ops contributors (@wso2ops)
 requirements:
   - tomlkit >= 0.11 on the managed host (Debian/Ubuntu package C(python3-tomlkit), or C(pip install tomlkit))
+  - Python 3.11 or later (C(tomllib)), or C(tomli) on older Pythons, for strict TOML 1.0 validation
 options:
   path:
     description:
@@ -45,7 +51,10 @@ options:
         (C(transport.http.listener.secured_port), 8243), C(management_http) (C(mediation.internal_http_api_port), 9191),
         C(management_https) (C(mediation.internal_https_api_port), 9154)."
       - Any other port setting is given by its dotted key, for example C(transport.tcp.listener.port); its last part
-        must contain C(port).
+        must contain C(port). Keys that are not ports (C(mediation.inbound.port_offset_enable)), keys MI 4.x ignores
+        (C([transport.https]), C([transport.ws]), legacy C([transport.passthru.*]) tables) and keys that name
+        secrets are refused. A key MI's documentation does not know is written and reported in RV(notes).
+      - Values must be integers from 1 to 65535 (MI reads them with C(Integer.parseInt)).
       - A value of C(null) removes the key so that MI's default applies. A port already stored as a string with the
         same number (C("8280")) is left as it is; a changed string port stays a string.
     type: dict
@@ -68,15 +77,20 @@ attributes:
     description: Reports the changes it would make and writes nothing.
   diff_mode:
     support: full
-    description: The diff lists only the changed keys, never other lines of the file.
+    description:
+      - A unified diff of the changed lines with their line numbers, and no context lines (those may hold passwords).
+      - A changed line that holds any other value (an inline table) is shown as a placeholder.
   platform:
     support: full
     platforms: posix
     description: Runs on POSIX hosts with Python 3 and tomlkit.
 notes:
-  - The offset keeps all four documented listener ports in range, and no two of them may be equal; the module
-    refuses such a change before writing. Ports of other dotted keys are written as given and not offset-checked.
+  - The module refuses, before writing, a result that MI would not start with, naming every problem, for example
+    a listener pushed past 65535 by the offset, two enabled listeners of the instance on one port, or a value such
+    as C(" 8280 ") that C(Integer.parseInt) refuses.
   - Port changes take effect when MI restarts.
+  - To take the JVM arguments and the environment of a running MI into account (C(-DportOffset), C($env{})), use
+    M(wso2ops.micro_integrator.deployment_toml_info).
 seealso:
   - module: wso2ops.micro_integrator.deployment_toml_info
   - plugin: wso2ops.micro_integrator.port_map
@@ -109,20 +123,40 @@ changes:
   elements: dict
   sample: [{key: transport.http.listener.port, before: 8280, after: 8380}]
 offset:
-  description: The offset MI takes from the file after the change (10 when the file sets none).
+  description:
+    - The offset MI takes from the file after the change (10 when the file sets none).
+    - Null when the file's offset is a placeholder (C($env{X})) this module cannot resolve.
   returned: success
   type: int
   sample: 10
 effective_ports:
-  description: The port each documented listener will use, by alias (base port plus offset).
+  description: The port each of the four documented listeners will use, by alias (null when unresolved).
   returned: success
   type: dict
   sample: {http: 8390, https: 8253, management_http: 9201, management_https: 9164}
 base_ports:
-  description: The base port of each documented listener after the change, by alias.
+  description: The base port of each documented listener after the change, by alias (null when unresolved).
   returned: success
   type: dict
   sample: {http: 8380, https: 8243, management_http: 9191, management_https: 9154}
+ports:
+  description:
+    - Every listener of the instance after the change, keyed by alias or dotted key, as
+      M(wso2ops.micro_integrator.deployment_toml_info) returns it (see its RV(ports) for the fields).
+  returned: success
+  type: dict
+  sample:
+    http: {key: transport.http.listener.port, alias: http, base: 8380, offset_applied: true, offset: 10, port: 8390,
+           enabled: true, bind_address: null, exposure: public, protocol: http, transport: tcp,
+           description: HTTP pass-through transport (API and proxy traffic), set_in_file: true, source: null,
+           resolved: true, apis: []}
+notes:
+  description: Keys of the file that name a port but are not MI listeners (outbound, ignored, legacy, unknown).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{key: transport.http.sender.proxy_port, kind: outbound,
+            message: "transport.http.sender.proxy_port: the HTTP proxy that outgoing calls go through"}]
 path:
   description: The file that was edited (the target when I(path) is a symlink).
   returned: always
@@ -145,8 +179,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deploymen
     HAS_TOMLKIT,
     TOMLKIT_IMPORT_ERROR,
     TomlEditError,
-    diff_text,
     edit_ports,
+    unified_diff,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import read_text, FileProblem
@@ -179,9 +213,10 @@ def run(module):
     text = read_text(path, create=module.params['create'])
     edit = edit_ports(text or '', module.params['ports'], module.params['offset'])
     result.update(changes=edit.changes, offset=edit.offset, effective_ports=edit.effective_ports,
-                  base_ports=edit.base_ports, changed=edit.changed or text is None)
+                  base_ports=edit.base_ports, ports=edit.model['ports'], notes=edit.model['notes'],
+                  changed=edit.changed or text is None)
     if module._diff:
-        result['diff'] = dict(diff_text(edit.changes), before_header=path, after_header=path)
+        result['diff'] = {'prepared': unified_diff(text or '', edit.text, edit.changes, path)}
     if result['changed'] and not module.check_mode:
         if module.params['backup'] and text is not None:
             result['backup_file'] = module.backup_local(path)

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How MI reads one value of deployment.toml: numbers, flags and placeholders.
+
+Pure Python, no Ansible. MI parses ports with Java's Integer.parseInt (no trimming, no sign for
+us), and its config tool (wso2/config-mapper, ReferenceResolver) substitutes placeholders before
+that: ``$sys{X}`` (a -DX=... JVM argument), ``$env{X}`` (environment), then ``$ref{a.b}`` (another key
+of the file). ``$secret{X}`` and ``${X}`` are placeholders too but have no source here. A placeholder
+whose source is unknown is *unresolved*: never an error when reading, and never overwritten unless
+the user asks to set that very key.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import shlex
+
+DEFAULT_OFFSET = 10
+PORT_MIN = 1
+PORT_MAX = 65535
+
+_DIGITS = re.compile(r'^[0-9]+$')  # ASCII only: Integer.parseInt refuses spaces and we refuse signs
+_PLACEHOLDER = re.compile(r'\$(env|sys|ref|secret)?\{([^{}]*)\}')
+
+
+class PortError(ValueError):
+    """A port, offset, key or network that MI would not accept, with the fix in the message."""
+
+
+class Unresolved(object):
+    """A value whose placeholder has no known source (e.g. $env{X} without the environment)."""
+
+    def __init__(self, placeholder):
+        self.placeholder = placeholder
+
+    def __repr__(self):
+        return 'Unresolved(%r)' % self.placeholder
+
+
+def has_placeholder(value):
+    return isinstance(value, str) and bool(_PLACEHOLDER.search(value))
+
+
+def placeholder_source(value):
+    """'env', 'sys', 'ref', 'secret' or 'other' (${X}) for the first placeholder of a stored value, else None."""
+    found = _PLACEHOLDER.search(value) if isinstance(value, str) else None
+    return (found.group(1) or 'other') if found else None
+
+
+def system_properties(jvm_args):
+    """{name: value} of the -Dname=value JVM arguments (a string or a list); the last one wins."""
+    if jvm_args is None:
+        return {}
+    if isinstance(jvm_args, str):
+        words = shlex.split(jvm_args)
+    elif isinstance(jvm_args, (list, tuple)):
+        words = [str(arg) for arg in jvm_args]
+    else:
+        raise PortError('jvm_args is %r; give a string ("-Xmx1g -DportOffset=5") or a list of arguments'
+                        % (jvm_args,))
+    properties = {}
+    for word in words:
+        if word.startswith('-D') and len(word) > 2:
+            name, _sep, value = word[2:].partition('=')
+            properties[name] = value
+    return properties
+
+
+class Resolver(object):
+    """Substitutes MI's placeholders in stored values from what MI starts with.
+
+    lookup(key) returns the stored value of another key (for $ref{}), or None.
+    """
+
+    def __init__(self, environment=None, properties=None, lookup=None):
+        self.environment = environment or {}
+        self.properties = properties or {}
+        self.lookup = lookup or (lambda key: None)
+
+    def resolve(self, value, _seen=()):
+        """The value with every placeholder substituted, or Unresolved naming the first unknown one."""
+        if not has_placeholder(value):
+            return value
+        missing = []
+
+        def substitute(match):
+            text = self._source(match.group(1), match.group(2), _seen)
+            if text is None:
+                missing.append(match.group(0))
+                return match.group(0)
+            return text
+        resolved = _PLACEHOLDER.sub(substitute, value)
+        return Unresolved(missing[0]) if missing else resolved
+
+    def _source(self, kind, name, seen):
+        if kind == 'env':
+            return self.environment.get(name)
+        if kind == 'sys':
+            return self.properties.get(name)
+        if kind != 'ref' or name in seen:  # $secret{} and ${} have no source; $ref{a} back at a is a loop
+            return None
+        stored = self.lookup(name)
+        if stored is None:
+            return None
+        resolved = self.resolve(stored if isinstance(stored, str) else _java_text(stored), seen + (name,))
+        return None if isinstance(resolved, Unresolved) else resolved
+
+
+def _java_text(value):
+    """How a TOML scalar reads as text in MI's rendered files (booleans are lower case)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def parse_int(value, what, allowed):
+    """An integer as MI's Integer.parseInt takes it: a TOML integer, or a string of ASCII digits.
+
+    " 8280 ", "+8280", "8280.0", booleans and floats are refused, as MI refuses them at start-up.
+    """
+    if isinstance(value, bool):
+        raise PortError('%s is %r (a boolean); %s' % (what, value, allowed))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _DIGITS.match(value):
+        return int(value)
+    if isinstance(value, str) and _DIGITS.match(value.strip().lstrip('+')):
+        raise PortError('%s is %r; MI reads it with Integer.parseInt, which refuses spaces and signs: write %s'
+                        % (what, value, value.strip().lstrip('+')))
+    raise PortError('%s is %r; %s' % (what, value, allowed))
+
+
+def parse_port(value, what):
+    """A TCP port in 1..65535 (a TOML integer or a digit string, as MI stores both)."""
+    allowed = 'a port must be an integer from %d to %d' % (PORT_MIN, PORT_MAX)
+    port = parse_int(value, what, allowed)
+    if not PORT_MIN <= port <= PORT_MAX:
+        raise PortError('%s is %r; %s' % (what, value, allowed))
+    return port
+
+
+def parse_offset(value, what='server.offset'):
+    """A port offset: a whole number >= 0."""
+    allowed = 'the offset must be a whole number >= 0 (MI default %d)' % DEFAULT_OFFSET
+    offset = parse_int(value, what, allowed)
+    if offset < 0:
+        raise PortError('%s is %r; %s' % (what, value, allowed))
+    return offset
+
+
+def parse_flag(value, what):
+    """An enable flag: a TOML boolean, or the strings true/false that a placeholder resolves to."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ('true', 'false'):
+        return value.strip().lower() == 'true'
+    raise PortError('%s is %r; write true or false' % (what, value))
