@@ -19,7 +19,7 @@ options:
   management_sources:
     description:
       - Networks allowed to reach the C(management) ports (Management API over HTTPS, debuggers); empty keeps them
-        closed, null opens them to any address.
+        closed. They are never opened to every address (C(0.0.0.0/0) or C(::/0) is refused).
     type: list
     elements: str
     default: []
@@ -29,8 +29,9 @@ options:
         C(/liveness) and Prometheus metrics; MI also serves the Management API over HTTP there unless
         C([management_api] protocols) is C("https")).
       - The default, the private and carrier-grade NAT ranges, keeps health checks from load balancers, Kubernetes
-        nodes and Prometheus inside the network working while the world cannot reach that port. Empty closes it,
-        null opens it to any address.
+        nodes and Prometheus inside the network working while the world cannot reach that port. Empty closes it.
+      - Null (any address) is refused while the port also serves the Management API (MI's default); set
+        C([management_api] protocols = "https") first.
     type: list
     elements: str
     default: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, "fc00::/7"]

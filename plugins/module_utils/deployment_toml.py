@@ -78,11 +78,28 @@ def parse_plain(text):
     try:
         return tomllib.loads(text)
     except ValueError as exc:
-        found = re.search(r'^(.*?)\s*\(at line (\d+), column (\d+)\)$', str(exc))
-        if found:
-            raise _refusal(' at line %s, column %s' % found.group(2, 3), found.group(1).rstrip('.'))
-        reason = re.sub(r'\s*\(at end of document\)$', '', str(exc)).rstrip('.')
-        raise _refusal(' at the end of the file (line %d)' % (text.count('\n') + 1), reason)
+        found = re.search(r'^(.*?)\s*\((?:at line (\d+), column (\d+)|at end of document)\)$', str(exc))
+        reason = (found.group(1) if found else str(exc)).rstrip('.')
+        if found and found.group(2):
+            location = ' at line %s, column %s' % found.group(2, 3)
+        else:
+            location = ' at the end of the file (line %d)' % (text.count('\n') + 1)
+        raise _refusal(location, _tomlkit_reason(text) or reason)
+
+
+def _tomlkit_reason(text):
+    """tomlkit's words for an error, which name the key ('Key "port" already exists'), or None when tomlkit
+    accepts what TOML 1.0 refuses. Only on the error path: a valid file is never parsed twice."""
+    if not HAS_TOMLKIT:
+        return None
+    try:
+        tomlkit.parse(text)
+    except ParseError as exc:
+        reason = str(exc).split(' at line ', 1)[0].rstrip('.')
+        return reason.replace("Unexpected character: '\\x00'", 'Unexpected end of file')
+    except TOMLKitError as exc:
+        return str(exc).rstrip('.')
+    return None
 
 
 def parse_document(text):
@@ -292,7 +309,7 @@ def _with_new_tables(text, additions):
         block = ['\n', '[%s]\n' % '.'.join(header)] + [line + '\n' for line in body]
         after = toml_layout.insertion_line(lines, header)
         if after is None:
-            at_end.extend(block if lines or at_end else block[1:])
+            at_end.extend(block if ''.join(lines + at_end).strip() else block[1:])
         else:
             lines[after + 1:after + 1] = block
     return ''.join(lines + at_end)

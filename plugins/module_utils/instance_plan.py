@@ -15,9 +15,9 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listeners import KEY_BY_ALIAS
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import (
     ALIASES,
-    SPEC_BY_ALIAS,
     PortError,
     describe_conflicts,
     firewall_rules,
@@ -25,7 +25,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports 
     port_map,
 )
 
-_ALIAS_BY_KEY = dict((SPEC_BY_ALIAS[alias].key, alias) for alias in ALIASES)
+_ALIAS_BY_KEY = dict((key, alias) for alias, key in KEY_BY_ALIAS.items())
 _INSTANCE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
 
 

@@ -122,19 +122,27 @@ def alias_key(name):
     return KEY_BY_ALIAS.get(name, name)
 
 
-def check_port_key(key):
+def config_key(name):
+    """The dotted key for an alias or a dotted key; a bare name that is no alias is refused (MI has no
+    top-level key of its own: it is a mistyped alias)."""
+    key = alias_key(name)
+    if not key or not _DOTTED.match(key):
+        raise PortError('port key %r is not a dotted TOML key; use an alias (%s) or a key such as '
+                        'transport.tcp.listener.port' % (key, ', '.join(ALIASES)))
+    if '.' not in key:
+        raise PortError('unknown port alias %r; known aliases: %s; give any other port by its dotted key such as '
+                        'transport.tcp.listener.port' % (key, ', '.join(ALIASES)))
+    return key
+
+
+def check_port_key(name):
     """The dotted key of a port the user may set; refuses what is not a port of MI 4.x, saying what it is.
 
     Unknown keys pass (classify() reports them as unknown); secrets never do, so their values never show.
     """
+    key = config_key(name)
     aliases = ', '.join(ALIASES)
-    if not key or not _DOTTED.match(key):
-        raise PortError('port key %r is not a dotted TOML key; use an alias (%s) or a key such as '
-                        'transport.tcp.listener.port' % (key, aliases))
     last = key.split('.')[-1]
-    if '.' not in key:  # MI has no top-level port key: a bare name is a mistyped alias
-        raise PortError('unknown port alias %r; known aliases: %s; give any other port by its dotted key such as '
-                        'transport.tcp.listener.port' % (key, aliases))
     if _SECRET_WORD.search(last):
         raise PortError('key %r names a secret, not a port; the module never reads or writes secrets' % key)
     kind, what = classify(key)

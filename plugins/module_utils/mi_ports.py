@@ -23,9 +23,9 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listen
     LISTENER_BY_KEY,
     OFFSET_KEY,
     UNIT_TEST_SERVER,
-    alias_key,
     check_port_key,
     classify,
+    config_key,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import (
     DEFAULT_OFFSET,
@@ -290,7 +290,7 @@ def port_map(overrides=None, offset=DEFAULT_OFFSET):
     overrides = {} if overrides is None else overrides
     if not isinstance(overrides, dict):
         raise PortError('overrides must be a dict of alias or dotted key to value, got %r' % (overrides,))
-    flat = dict((alias_key(str(name)), value) for name, value in overrides.items() if value is not None)
+    flat = dict((config_key(str(name)), value) for name, value in overrides.items() if value is not None)
     if offset is not None:
         flat[OFFSET_KEY] = offset
     return refuse_problems(instance_model(nest(flat)))['ports']
@@ -304,7 +304,7 @@ def normalize_ports(ports):
         raise PortError('ports must be a dict of alias or dotted key to port, got %r' % (ports,))
     wanted = {}
     for name, value in ports.items():
-        key = check_port_key(alias_key(str(name)))
+        key = check_port_key(str(name))
         if key in wanted:
             raise PortError('%s is given twice (as %r and by its alias); give it once' % (key, name))
         wanted[key] = None if value is None else parse_port(value, key)
@@ -332,32 +332,43 @@ def listening(entries):
     return dict((name, entry) for name, entry in entries.items() if entry.get('enabled') and entry.get('port'))
 
 
-def firewall_rules(ports, public_sources=None, management_sources=None, instance=None,
+def firewall_rules(ports, public_sources=None, management_sources=(), instance=None,
                    monitoring_sources=MONITORING_DEFAULT_SOURCES):
     """The allow rules a firewall needs for one port map.
 
     Only listeners that MI opens get rules (enabled, port resolved). Each exposure class has its
-    sources: None means any address, [] nobody. Public defaults to any, management to nobody,
-    monitoring to the private ranges. Each rule: instance, name, key, port, transport, exposure,
-    source (None = any) and family.
+    sources: public defaults to any address (None), management to nobody, monitoring to the private
+    ranges. A port that serves the Management API, or a management port, is never opened to every
+    address. Each rule: instance, name, key, port, transport, exposure, source (None = any), family.
     """
     if not isinstance(ports, dict):
         raise PortError('ports must be a port map (from port_map or the modules), got %r' % (ports,))
     allowed = {
         'public': [None] if public_sources is None else parse_sources(public_sources, 'public_sources'),
-        'management': [None] if management_sources is None else parse_sources(management_sources,
-                                                                                'management_sources'),
+        'management': parse_sources(management_sources, 'management_sources'),
         'monitoring': [None] if monitoring_sources is None else parse_sources(monitoring_sources,
                                                                               'monitoring_sources'),
     }
     rules = []
     for name, entry in sorted(listening(ports).items()):
         for source in allowed[entry['exposure']]:
+            _refuse_world_open(name, entry, source)
             rules.append({
                 'instance': instance, 'name': name, 'key': entry['key'], 'port': parse_port(entry['port'], name),
                 'transport': 'tcp', 'exposure': entry['exposure'], 'source': source, 'family': _family(source),
             })
     return rules
+
+
+def _refuse_world_open(name, entry, source):
+    if source is not None and ipaddress.ip_network(source).prefixlen > 0:
+        return
+    if entry['exposure'] == 'management' or 'management_api' in entry.get('apis', []):
+        raise PortError('%s (port %s) serves %s: it is never opened to every address; list the networks that '
+                        'need it%s' % (name, entry['port'], 'the Management API' if entry.get('apis') else
+                                       entry['description'],
+                        ', or set [management_api] protocols = "https" to take the Management API off this port'
+                        if entry['exposure'] == 'monitoring' else ''))
 
 
 def _family(source):

@@ -173,11 +173,15 @@ REORDERED = {
         '[[datasource]]\nid = "A"\n\n[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "B"\n',
         {'http': 8281}, 'cannot edit this file without moving other lines (tomlkit would move line 4'),
     # a new [transport.tcp] at the end would be written above [[datasource]], next to [transport.http]
-    'new table after an array of tables': (
-        '[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "A"\n',
-        {'transport.tcp.listener.port': 8300, 'http': 8281},
-        'cannot add [transport.tcp] at the end of the file without moving other lines (tomlkit would move line 4'),
 }
+
+
+def test_new_table_goes_before_a_trailing_array_of_tables(tmp_path, module_runner):
+    """At the end of the file, tomlkit would move [transport.tcp] above [[datasource]]; placed after the last
+    [transport.*] table instead, nothing moves."""
+    path = write_conf(tmp_path, '[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "A"\n')
+    assert edited(module_runner, path, {'ports': {'transport.tcp.listener.port': 8300, 'http': 8281}}) == (
+        b'[transport.http]\nlistener.port = 8281\n\n[transport.tcp]\nlistener.port = 8300\n\n[[datasource]]\nid = "A"\n')
 
 
 @pytest.mark.parametrize('name', sorted(REORDERED))
@@ -189,13 +193,14 @@ def test_layout_that_tomlkit_would_reorder_is_refused(tmp_path, module_runner, n
     assert module_runner('deployment_toml', {'path': str(path), 'ports': {'http': 8280}})['changed'] is False
 
 
-def test_array_of_tables_extended_out_of_order_is_refused(tmp_path, module_runner):
-    """Valid TOML that tomlkit parses but cannot read (tomlkit issue 577): a clear error, not a crash."""
+def test_array_of_tables_extended_out_of_order_is_read_and_edited(tmp_path, module_runner):
+    """Valid TOML that tomlkit cannot read as a whole (tomlkit issue 577): the file is read with tomllib and
+    the new [mediation] table goes after the [[mediation.*]] tables, where tomlkit can parse it."""
     path = write_conf(tmp_path, '[[mediation.x]]\n\n[server]\n\n[[mediation.x.c]]\n')
-    message = refused(module_runner, path, {'ports': {'management_http': 9200}})
-    assert 'tomlkit cannot read this layout' in message, message
+    assert edited(module_runner, path, {'ports': {'management_http': 9200}}) == (
+        b'[[mediation.x]]\n\n[server]\n\n[[mediation.x.c]]\n\n[mediation]\ninternal_http_api_port = 9200\n')
     info = module_runner('deployment_toml_info', {'path': str(path)})
-    assert info['failed'] is True and 'tomlkit cannot read this layout' in info['msg'], info
+    assert info['ports']['management_http']['port'] == 9210, info
 
 
 def test_invalid_file_in_check_mode_is_refused_the_same_way(tmp_path, module_runner):

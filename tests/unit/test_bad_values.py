@@ -57,13 +57,12 @@ REFUSED = {
         {'ports': {'http': 8281, 'transport.http.listener.port': 8282}}, None, 'is given twice'),
     # unknown aliases and keys that are no port keys
     'unknown alias htp': ({'ports': {'htp': 8281}}, None,
-                          "key 'htp' does not name a port setting (its last part must contain \"port\"); use an "
-                          "alias (http, https, management_http, management_https)"),
+                          "unknown port alias 'htp'; known aliases: http, https, management_http, management_https"),
     'unknown alias management_port': ({'ports': {'management_port': 9200}}, None,
                                       "unknown port alias 'management_port'; known aliases: http, https"),
-    'alias in capitals': ({'ports': {'HTTP': 8281}}, None, "key 'HTTP' does not name a port setting"),
+    'alias in capitals': ({'ports': {'HTTP': 8281}}, None, "unknown port alias 'HTTP'"),
     'secret key': ({'ports': {'keystore.primary.password': 8281}}, None,
-                   "key 'keystore.primary.password' does not name a port setting"),
+                   "key 'keystore.primary.password' names a secret, not a port"),
     'secret key containing "port"': ({'ports': {'sso.transport_password': 8281}}, None,
                                      "key 'sso.transport_password' names a secret, not a port"),
     'empty key part': ({'ports': {'transport..port': 8281}}, None, "port key 'transport..port' is not a dotted TOML key"),
@@ -72,7 +71,7 @@ REFUSED = {
     'dotted key into an array of tables': (
         {'ports': {'transport.jms.listener.port': 61616}},
         BASE + '\n[[transport.jms.listener]]\nname = "myQueueListener"\n',
-        'transport.jms.listener.port: transport.jms.listener is an array of tables ([[transport.jms.listener]])'),
+        'transport.jms.listener.port: transport.jms.listener is an array of tables, not a table'),
     'alias into an array of tables': (
         {'ports': {'http': 8281}}, BASE.replace('[transport.http]', '[[transport.http]]'),
         'transport.http.listener.port: transport.http is an array of tables'),
@@ -81,7 +80,7 @@ REFUSED = {
         'transport.http.listener.secured_port: transport.http is a value, not a table'),
     'dotted key naming a table': (
         {'ports': {'transport.tcp.listener.port': 8300}}, BASE + '\n[transport.tcp.listener.port]\nvalue = 1\n',
-        'transport.tcp.listener.port is a table or array, not a port value'),
+        'transport.tcp.listener.port is a table, not a port value'),
     # bad values already in the file
     'file port "abc"': ({'offset': 3}, BASE.replace('8280', '"abc"'), "transport.http.listener.port is 'abc'"),
     'file port 0': ({'ports': {'https': 8244}}, BASE.replace('8280', '0'), 'transport.http.listener.port is 0'),

@@ -21,12 +21,21 @@ def render(expression):
     ('"9154" | %seffective_port(0)' % NS, 9154),
     ("({} | %sport_map).values() | map(attribute='port') | list" % NS, [8290, 8253, 9201, 9164]),
     ("({'http': 8380} | %sport_map(11)).http.port" % NS, 8391),
-    ("({} | %sport_map).management_http.public" % NS, False),
+    ("({} | %sport_map).management_http.exposure" % NS, 'monitoring'),
+    ("({'management_api.protocols': 'https'} | %sport_map).management_http.exposure" % NS, 'monitoring'),
+    ("({'readiness_probe.protocols': 'https', 'liveness_probe.protocols': 'https', 'prometheus_api.protocols': 'https'}"
+     " | %sport_map).management_http.exposure" % NS, 'management'),
+    ("({'mediation.internal_http_api_enable': false} | %sport_map).values() | selectattr('enabled') "
+     "| map(attribute='port') | list" % NS, [8290, 8253]),
+    ("({'transport.tcp.listener.enable': true, 'transport.tcp.listener.port': 8300} | %sport_map(3))"
+     "['transport.tcp.listener.port'].port" % NS, 8300),
     ("{'a': {} | %sport_map, 'b': {} | %sport_map(11)} | %sport_conflicts" % (NS, NS, NS), []),
     ("({'a': {'http': 8281} | %sport_map, 'b': {} | %sport_map(11)} | %sport_conflicts)[0].port" % (NS, NS, NS), 8291),
     ("{'a': {'http': 22}} | %sport_conflicts({22: 'ssh'}) | map(attribute='first') | list" % NS, ['reserved (ssh)']),
-    ("({} | %sport_map | %sfirewall_rules(none, ['192.0.2.0/24'], 'mi1')) | map(attribute='port') | list" % (NS, NS),
-     [8290, 8253, 9201, 9164]),
+    ("({} | %sport_map | %sfirewall_rules(none, ['192.0.2.0/24'], 'mi1')) | map(attribute='port') | unique | list"
+     % (NS, NS), [8290, 8253, 9201, 9164]),
+    ("({} | %sport_map | %sfirewall_rules(none, [], 'mi1', [])) | map(attribute='port') | list" % (NS, NS),
+     [8290, 8253]),
 ])
 def test_filters_in_jinja(expression, expected):
     assert render(expression) == expected

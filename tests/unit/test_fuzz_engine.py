@@ -30,8 +30,8 @@ from hypothesis import event, given, strategies as st
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
     TomlEditError,
-    diff_text,
     edit_ports,
+    unified_diff,
 )
 
 # Facts from MI-FACTS.md, written out here so that the oracle does not reuse the code under test.
@@ -386,6 +386,6 @@ def test_edit_matches_the_model_and_keeps_every_other_line(case):
     assert again.changes == [] and again.text == out, 're-edit is not a no-op'
     assert edit_ports(text, ports, offset).text == out, 'the same edit gave other bytes'
 
-    shown = repr(result.changes) + repr(diff_text(result.changes))
+    shown = repr(result.changes) + unified_diff(text, out, result.changes)
     for secret in re.findall(r'S3c![^"\']+', text):
         assert secret not in shown

@@ -1,5 +1,7 @@
 """The port arithmetic, table-driven against MI-FACTS.md."""
 
+import re
+
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import mi_ports
@@ -38,13 +40,16 @@ def test_effective_port_refuses(base, offset, fragment):
     (3, '-DportOffsetX=9 -Dfoo=-DportOffset=7', (3, 'file')),
     (None, '-DportOffset=0', (0, 'jvm')),
 ])
-def test_resolve_offset_precedence(file_offset, jvm_args, expected):
-    assert mi_ports.resolve_offset(file_offset, jvm_args) == expected
+def test_offset_precedence(file_offset, jvm_args, expected):
+    config = {} if file_offset is None else {'server': {'offset': file_offset}}
+    model = mi_ports.instance_model(config, jvm_args)
+    assert (model['offset'], model['offset_source']) == expected
 
 
 def test_jvm_offset_must_be_a_number():
-    with pytest.raises(PortError, match='-DportOffset'):
-        mi_ports.resolve_offset(None, '-DportOffset=abc')
+    model = mi_ports.instance_model({}, '-DportOffset=abc')
+    assert model['offset'] is None and model['problems'] == [
+        "-DportOffset is 'abc'; the offset must be a whole number >= 0 (MI default 10)"]
 
 
 def test_port_map_of_nothing_is_the_seed_table():
@@ -53,7 +58,7 @@ def test_port_map_of_nothing_is_the_seed_table():
         'http': 8290, 'https': 8253, 'management_http': 9201, 'management_https': 9164}
     assert ports['http']['key'] == 'transport.http.listener.port'
     assert ports['management_https']['key'] == 'mediation.internal_https_api_port'
-    assert [ports[a]['public'] for a in mi_ports.ALIASES] == [True, True, False, False]
+    assert [ports[a]['exposure'] for a in mi_ports.ALIASES] == ['public', 'public', 'monitoring', 'management']
     assert all(entry['description'] and entry['protocol'] in ('http', 'https') for entry in ports.values())
 
 
@@ -82,7 +87,7 @@ def test_normalize_ports_maps_aliases_and_keys():
 
 
 @pytest.mark.parametrize('ports, fragment', [
-    ({'keystore.primary.password': 1}, 'does not name a port setting'),
+    ({'keystore.primary.password': 1}, 'names a secret, not a port'),
     ({'transport..port': 1}, 'not a dotted TOML key'),
     ({'http': 1, 'transport.http.listener.port': 2}, 'given twice'),
     ({'http': 70000}, 'transport.http.listener.port is 70000'),
@@ -93,18 +98,29 @@ def test_normalize_ports_refuses(ports, fragment):
     assert fragment in str(err.value)
 
 
-def test_firewall_rules_keep_management_closed_by_default():
+def test_firewall_rules_keep_management_closed_and_monitoring_private_by_default():
     rules = mi_ports.firewall_rules(mi_ports.port_map({}), instance='mi1')
-    assert [(r['alias'], r['port'], r['source'], r['family']) for r in rules] == [
-        ('http', 8290, None, 'any'), ('https', 8253, None, 'any')]
+    assert [(r['name'], r['port'], r['source'], r['family']) for r in rules] == [
+        ('http', 8290, None, 'any'), ('https', 8253, None, 'any')] + [
+        ('management_http', 9201, source, 'ipv6' if ':' in source else 'ipv4')
+        for source in mi_ports.MONITORING_DEFAULT_SOURCES]
 
 
 def test_firewall_rules_restrict_sources_per_family():
-    rules = mi_ports.firewall_rules(mi_ports.port_map({}, 3), ['10.1.0.0/16'], ['192.0.2.7', '2001:db8::/64'])
-    assert {(r['alias'], r['port'], r['source'], r['family']) for r in rules} == {
+    rules = mi_ports.firewall_rules(mi_ports.port_map({}, 3), ['10.1.0.0/16'], ['192.0.2.7', '2001:db8::/64'],
+                                    monitoring_sources=['10.9.0.0/24'])
+    assert {(r['name'], r['port'], r['source'], r['family']) for r in rules} == {
         ('http', 8283, '10.1.0.0/16', 'ipv4'), ('https', 8246, '10.1.0.0/16', 'ipv4'),
-        ('management_http', 9194, '192.0.2.7/32', 'ipv4'), ('management_https', 9157, '192.0.2.7/32', 'ipv4'),
-        ('management_http', 9194, '2001:db8::/64', 'ipv6'), ('management_https', 9157, '2001:db8::/64', 'ipv6')}
+        ('management_http', 9194, '10.9.0.0/24', 'ipv4'), ('management_https', 9157, '192.0.2.7/32', 'ipv4'),
+        ('management_https', 9157, '2001:db8::/64', 'ipv6')}
+
+
+def test_firewall_rules_only_for_listeners_mi_opens():
+    ports = mi_ports.port_map({'transport.http.listener.secured_enable': False, 'management_api.protocols': 'http'})
+    rules = mi_ports.firewall_rules(ports, None, [], 'mi', ['10.0.0.0/8'])
+    assert [r['name'] for r in rules] == ['http', 'management_http']
+    model = mi_ports.instance_model({'transport': {'http': {'listener': {'port': '$env{P}'}}}})
+    assert 'http' not in [r['name'] for r in mi_ports.firewall_rules(model['ports'])]
 
 
 @pytest.mark.parametrize('sources', [['anywhere'], ['10.0.0.0/33'], ['0.0.0.0/0; drop']])
@@ -123,3 +139,24 @@ def test_conflicts_with_reserved_ports_and_messages():
     conflicts = mi_ports.port_conflicts({'mi1': {'http': 22}}, {22: 'ssh'})
     assert conflicts == [{'port': 22, 'first': 'reserved (ssh)', 'second': 'mi1 http'}]
     assert mi_ports.describe_conflicts(conflicts) == 'port 22 is used by both reserved (ssh) and mi1 http'
+
+
+@pytest.mark.parametrize('overrides, management, monitoring, fragment', [
+    ({}, ['0.0.0.0/0'], [], 'management_https (port 9164) serves the Management API'),
+    ({}, ['::/0'], [], 'never opened to every address'),
+    ({}, [], None, 'set [management_api] protocols = "https"'),
+    ({'mediation.synapse.command_debugger_port': 9005}, [], [], None),
+])
+def test_firewall_rules_never_open_the_management_api_to_the_world(overrides, management, monitoring, fragment):
+    ports = mi_ports.port_map(overrides)
+    if fragment is None:  # debuggers listen only with -Desb.debug=true: no rule, nothing to refuse
+        assert 'mediation.synapse.command_debugger_port' not in [r['name'] for r in mi_ports.firewall_rules(ports)]
+        return
+    with pytest.raises(PortError, match=re.escape(fragment)):
+        mi_ports.firewall_rules(ports, None, management, 'mi', monitoring)
+
+
+def test_monitoring_may_be_open_to_all_once_the_management_api_left_it():
+    ports = mi_ports.port_map({'management_api.protocols': 'https'})
+    rules = mi_ports.firewall_rules(ports, None, [], 'mi', None)
+    assert ('management_http', 9201, None) in [(r['name'], r['port'], r['source']) for r in rules]

@@ -42,13 +42,14 @@ def test_check_mode_reports_and_writes_nothing(conf, module_runner):
     stat_before = os.stat(conf)
     result = module_runner('deployment_toml', {'path': str(conf), 'offset': 5}, check=True, diff=True)
     assert result['changed'] is True and result['offset'] == 5
-    assert result['diff']['before'] == '' and result['diff']['after'] == 'server.offset = 5\n'
+    assert result['diff']['prepared'].endswith('\n@@ -3,0 +4 @@\n+offset = 5\n')
     assert conf.read_text() == SAMPLE and os.stat(conf).st_mtime_ns == stat_before.st_mtime_ns
 
 
 def test_diff_never_shows_other_lines(conf, module_runner):
     result = module_runner('deployment_toml', {'path': str(conf), 'ports': {'https': 8244}}, diff=True)
-    assert result['diff']['after'] == 'transport.http.listener.secured_port = 8244\n'
+    assert [line for line in result['diff']['prepared'].splitlines() if line[:1] in '+-@'][2:] == [
+        '@@ -9,0 +10 @@', '+listener.secured_port = 8244']
     assert 'wso2carbon' not in json.dumps(result)
 
 
@@ -83,7 +84,7 @@ def test_missing_file_fails_or_is_created(tmp_path, module_runner):
 @pytest.mark.parametrize('args, fragment', [
     ({'offset': 65600}, 'above 65535'),
     ({'ports': {'http': 0}}, 'transport.http.listener.port is 0'),
-    ({'ports': {'keystore.primary.password': 1}}, 'does not name a port setting'),
+    ({'ports': {'keystore.primary.password': 1}}, 'names a secret, not a port'),
 ])
 def test_bad_input_fails_and_leaves_the_file(conf, module_runner, args, fragment):
     result = module_runner('deployment_toml', dict(args, path=str(conf)))

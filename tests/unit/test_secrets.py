@@ -215,7 +215,7 @@ def test_vvv_logs_never_show_a_secret(tmp_path):
     assert rc == 0, log[-3000:]
     # The runs did what they should: changes, the refused secret key, the refused invalid file.
     flat = unwrapped(log)
-    assert 'changed: true' in flat and "keystore.primary.password'' does not name a port setting" in flat
+    assert 'changed: true' in flat and "keystore.primary.password'' names a secret, not a port" in flat
     assert 'invalid TOML at line 992' in flat and markers
     assert leaked(log) == [] and leaked(flat) == []
     assert leaked(log, markers) == [] and 'Canary' not in log
