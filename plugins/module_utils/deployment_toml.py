@@ -327,36 +327,46 @@ def read_model(text, jvm_args=None, environment=None, inbound_endpoints=None):
     return instance_model(parse_plain(text.lstrip(_BOM)), jvm_args, environment, inbound_endpoints)
 
 
-def _refuse_reordering(doc, text, what='edit this file'):
-    """tomlkit writes some valid layouts back in another order: an array of tables [[x]] split by other
-    tables, or one between two tables of the same group ([transport.http] [[x]] [transport.tcp]), moves;
-    editing such a file would move lines nobody asked to touch."""
-    written = doc.as_string()
-    if written != text:
-        pairs = zip(text.splitlines(True), written.splitlines(True))
-        line = next((n for n, (old, new) in enumerate(pairs, 1) if old != new), 1 + text.count('\n'))
-        raise TomlEditError('cannot %s without moving other lines (tomlkit would move line %d: an array of '
-                            'tables [[...]] split by other tables, or between tables of one group); keep each '
-                            '[[...]] array together and after such tables, or edit the file by hand, it was not '
-                            'changed' % (what, line))
+def _refuse_moved_lines(before, after, keys):
+    """tomlkit writes some valid layouts back in another order (an array of tables [[x]] split by other tables,
+    or one between two tables of the same group): every line that differs must belong to an edited key (or be
+    blank), else the edit would move lines nobody asked to touch. One pass over both texts: a valid edit only
+    changes, adds or removes lines of edited keys, so any other difference is a moved line."""
+    names = re.compile(r'(^|[\s."\'{,])(%s)["\']?\s*=' % '|'.join(re.escape(key.split('.')[-1]) for key in keys))
+    old, new = before.splitlines(), after.splitlines()  # a last line that gains its newline has not moved
+    i = j = 0
+    while i < len(old) or j < len(new):
+        if i < len(old) and j < len(new) and (old[i] == new[j] or _grew_inline(old[i], new[j], names)):
+            i, j = i + 1, j + 1
+        elif j < len(new) and (not new[j].strip() or names.search(new[j])):
+            j += 1
+        elif i < len(old) and (not old[i].strip() or names.search(old[i])):
+            i += 1
+        else:
+            raise TomlEditError('cannot edit this file without moving other lines (tomlkit would move line %d: an '
+                                'array of tables [[...]] split by other tables, or between tables of one group); keep '
+                                'each [[...]] array together and after such tables, or edit the file by hand, it was '
+                                'not changed' % (i + 1))
 
 
-def _written_text(text, in_place, additions):
-    """The new text: one tomlkit parse (of the text with its new tables, if any), the in-place changes, dumps."""
+def _grew_inline(line, successor, names):
+    """Whether successor is line with an edited key added at the end of its inline table."""
+    squeezed = re.sub(r'\s+', '', line).rstrip('}')
+    return '{' in line and bool(names.search(successor)) and re.sub(r'\s+', '', successor).startswith(squeezed)
+
+
+def _written_text(text, in_place, additions, keys):
+    """The new text. Whole new tables are inserted as text (exact by construction, and checked by the caller);
+    keys in existing tables are set with tomlkit (one parse, one dumps), and its output is checked line by line."""
     source = _with_new_tables(text, additions) if additions else text
+    if not in_place:
+        return source
     doc = parse_document(source)
-    if source != text:
-        try:
-            _refuse_reordering(doc, source, 'add %s' % ', '.join(
-                '[%s]' % '.'.join(header) for header in sorted(_new_tables(additions))))
-        except TomlEditError:
-            _refuse_reordering(parse_document(text), text)  # name the file itself when it is the problem
-            raise
-    else:
-        _refuse_reordering(doc, text)
     for key, value in in_place:
         _apply(doc, key, value)
-    return tomlkit.dumps(doc)
+    written = tomlkit.dumps(doc)
+    _refuse_moved_lines(source, written, keys)
+    return written
 
 
 def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None):
@@ -374,7 +384,7 @@ def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None):
     model = refuse_problems(instance_model(expected, jvm_args, environment))
     if not changes:  # nothing to write: tomlkit is not needed at all
         return EditResult(bom + text, changes, model)
-    written = _written_text(text, in_place, additions)
+    written = _written_text(text, in_place, additions, [change['key'] for change in changes])
     if tomllib is not None and _pruned(tomllib.loads(written)) != _pruned(expected):  # exactly what was planned
         raise TomlEditError('tomlkit could not write this layout as planned (%s); edit the file by hand, it was '
                             'not changed' % ', '.join(change['key'] for change in changes))

@@ -22,6 +22,8 @@ from collections import namedtuple
 Table = namedtuple('Table', 'name header end array')
 
 _HEADER = re.compile(r'^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(#.*)?$')
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+_COMMENT = re.compile(r'#.*')
 _KEY_PART = re.compile(r'\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_-]+)\s*(\.|$)')
 
 
@@ -49,6 +51,10 @@ class _Scanner(object):
         return self.multiline is None and self.depth == 0
 
     def feed(self, line):
+        if self.multiline is None and '"""' not in line and "'''" not in line:  # the common case, at C speed
+            code = _COMMENT.sub('', _STRINGS.sub('""', line))
+            self.depth += code.count('[') + code.count('{') - code.count(']') - code.count('}')
+            return
         position = 0
         while position < len(line):
             if self.multiline:

@@ -24,8 +24,9 @@ description:
   - Only some listeners take the offset (MI-FACTS), the pass-through and internal API ports do; the TCP transport,
     the debuggers and the unit-test server do not; inbound HTTP/HTTPS endpoints only with
     C([mediation] inbound.port_offset_enable), WebSocket endpoints only with C(ws.use.port.offset).
-  - Fails, naming every problem, on a file that MI would not start with (invalid TOML 1.0, a port such as
-    C(" 8280 "), two enabled listeners on one port).
+  - Fails on a file that is not valid TOML 1.0, with its line and column. Settings that MI would refuse at start-up
+    (a port such as C(" 8280 "), two enabled listeners on one port) are returned in RV(problems) and shown as
+    warnings: reading never fails on them.
   - Never returns other values of the file (it holds keystore and database passwords).
 author:
   - wso2ops contributors (@wso2ops)
@@ -201,6 +202,13 @@ set_in_file:
   returned: success
   type: dict
   sample: {offset: false, http: true, https: false, management_http: false, management_https: false}
+problems:
+  description: What MI would refuse at start-up, one sentence each naming the key and the fix; empty when none.
+  returned: success
+  type: list
+  elements: str
+  sample: ["transport.http.listener.port and transport.tcp.listener.port would both listen on 8290; give them
+    distinct ports"]
 notes:
   description:
     - Keys of the file that name a port but are not MI listeners, each with C(key), C(kind) (C(outbound),
@@ -217,7 +225,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import TomlEditError, read_model
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listeners import ALIASES
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError, refuse_problems
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import FileProblem, read_text
 
 
@@ -232,13 +240,13 @@ def _jvm_args(value):
 
 def read(params):
     text = read_text(params['path'])
-    model = refuse_problems(read_model(text, _jvm_args(params['jvm_args']), params['environment'],
-                                       params['inbound_endpoints']))
+    model = read_model(text, _jvm_args(params['jvm_args']), params['environment'], params['inbound_endpoints'])
     ports = model['ports']
     set_in_file = dict((alias, ports[alias]['set_in_file']) for alias in ALIASES)
     set_in_file['offset'] = model['offset_set_in_file']
     return dict(changed=False, offset=model['offset'], offset_source=model['offset_source'],
                 offset_placeholder=model['offset_placeholder'], ports=ports, notes=model['notes'],
+                problems=model['problems'],
                 effective_ports=dict((alias, ports[alias]['port']) for alias in ALIASES),
                 base_ports=dict((alias, ports[alias]['base']) for alias in ALIASES), set_in_file=set_in_file)
 
@@ -259,9 +267,12 @@ def main():
         supports_check_mode=True,
     )
     try:
-        module.exit_json(**read(module.params))
+        result = read(module.params)
     except (PortError, TomlEditError, FileProblem) as exc:
         module.fail_json(msg='%s: %s' % (module.params['path'], to_native(exc)))
+    for problem in result['problems']:
+        module.warn('%s: MI would not start: %s' % (module.params['path'], problem))
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

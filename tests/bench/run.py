@@ -172,6 +172,11 @@ def targets(results):
     for case in results.get('engine', {}).get('cases', []):
         found.append(('engine, %s, %s: <= %.1fx bare parse+dumps' % (case['short'], case['kind'], case['target']),
                       '%.2fx' % case['ratio_median_paired'], case['pass']))
+    additions = results.get('engine', {}).get('additions')
+    if additions and additions['files']:
+        found.append(('engine, every corpus file (%d), edit adding a missing table: <= %.1fx (worst)'
+                      % (additions['files'], additions['target']),
+                      '%.2fx (median %.2fx)' % (additions['worst']['ratio'], additions['median']), additions['pass']))
     main = results.get('fleet')
     if main:
         ratio = main['ratio_ours_rerun_vs_baseline']
@@ -217,6 +222,11 @@ def print_engine(engine):
             case['ratio_of_min'], case['ratio_median_paired'], case['rounds']))
     if not engine['corpus_found']:
         print('(corpus folder %s absent: generated file only)' % CORPUS)
+    additions = engine.get('additions')
+    if additions and additions['files']:
+        worst = additions['worst']
+        print('Every valid corpus file, an edit that adds a missing table: %d files, median %.2fx, worst %.2fx (%s, %s)'
+              % (additions['files'], additions['median'], worst['ratio'], worst['file'][-60:], json.dumps(worst['edit'])))
 
 
 def print_fleet(section, title):

@@ -5,6 +5,7 @@ The corpus lives in ../shared beside the repository; the tests skip only when it
 
 import copy
 import difflib
+import re
 import shutil
 import tomllib
 
@@ -12,7 +13,10 @@ import pytest
 
 from conftest import INVALID_CORPUS_FILE, corpus_files, run_module
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listeners import ALIASES
+
 FILES = corpus_files()
+KINDS = ('outbound', 'no_listener', 'not_a_port', 'ignored', 'legacy', 'unknown')
 VALID = [path for path in FILES if path.name != INVALID_CORPUS_FILE]
 EDIT = {'offset': 7, 'ports': {'http': 8380, 'management_https': 9300, 'transport.tcp.listener.port': 8500}}
 KEYS = {'server.offset': 7, 'transport.http.listener.port': 8380, 'mediation.internal_https_api_port': 9300,
@@ -67,6 +71,24 @@ def test_valid_file_is_edited_and_everything_else_kept(source, tmp_path):
                                          'management_https': 9307}
     again = run_module('deployment_toml', dict(EDIT, path=str(target)), tmp_path=tmp_path)
     assert again['changed'] is False and target.read_bytes() == edited
+    placeholders = [line for line in original.decode().splitlines(True) if re.search(r'\$(env|sys|ref|secret)?\{', line)]
+    assert [line for line in edited.decode().splitlines(True) if line in placeholders] == placeholders
+
+
+@pytest.mark.parametrize('source', VALID, ids=lambda path: path.name[-70:])
+def test_valid_file_is_read_by_the_info_module(source, tmp_path):
+    result = run_module('deployment_toml_info', {'path': str(source), 'environment': {}}, tmp_path=tmp_path)
+    assert result.get('failed') is not True, result
+    assert set(ALIASES) <= set(result['ports']) and result['offset_source'] in ('default', 'file', 'env', 'sys')
+    assert all(note['kind'] in KINDS for note in result['notes'])
+    for entry in result['ports'].values():
+        assert entry['port'] is None or 1 <= entry['port'] <= 65535
+    # One file of MI's own tests puts the TCP transport on 8290, where HTTP listens at the default offset
+    # (MI's test framework starts it with another -DportOffset): reported, not a failure.
+    assert result['problems'] == ([] if 'tests-transport__src__test__resources__artifacts__ESB__server__conf'
+                                  not in source.name else [
+        'transport.http.listener.port and transport.tcp.listener.port would both listen on 8290; '
+        'give them distinct ports'])
 
 
 def test_invalid_reference_file_is_refused_untouched(tmp_path):

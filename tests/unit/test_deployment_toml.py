@@ -125,7 +125,7 @@ def test_invalid_toml_names_line_and_column():
 
 
 def test_duplicate_key_names_a_line():
-    with pytest.raises(TomlEditError, match=r'invalid TOML at line 3, column \d+: Cannot overwrite a value'):
+    with pytest.raises(TomlEditError, match=r'invalid TOML at line 3, column \d+: Key "offset" already exists'):
         edit_ports('[server]\noffset = 1\noffset = 2\n', offset=3)
 
 
