@@ -63,7 +63,14 @@ def _carbon_home(argv):
     return homes[-1] if homes else None
 
 
-def _process(proc, pid):
+def _mount_namespace(proc, pid):
+    try:
+        return os.readlink(os.path.join(proc, str(pid), 'ns', 'mnt'))
+    except OSError:
+        return None
+
+
+def _process(proc, pid, own_mounts):
     cmdline = _read(os.path.join(proc, str(pid), 'cmdline'))
     if not cmdline:
         return None  # gone, or a kernel thread
@@ -78,8 +85,10 @@ def _process(proc, pid):
             carbon_home = os.path.join(os.readlink(os.path.join(proc, str(pid), 'cwd')), carbon_home)
         except OSError:
             pass
+    mounts = _mount_namespace(proc, pid)
     return {'pid': pid, 'argv': argv, 'carbon_home': given, 'home': home_key(carbon_home),
-            'environ': _environ(_read(os.path.join(proc, str(pid), 'environ')))}
+            'environ': _environ(_read(os.path.join(proc, str(pid), 'environ'))),
+            'foreign_mounts': None if mounts is None or own_mounts is None else mounts != own_mounts}
 
 
 def carbon_processes(proc='/proc'):
@@ -87,20 +96,23 @@ def carbon_processes(proc='/proc'):
 
     Each is {'pid', 'argv' (exact), 'carbon_home' (as given), 'home' (home_key of it, a relative
     one taken from the process's working directory), 'environ' ({name: value} as the process was
-    started, or None when not readable)}.
+    started, or None when not readable), 'foreign_mounts' (True for a process in another mount
+    namespace, e.g. in a container, whose paths are not the reader's; None when unknown)}.
     """
     found = []
+    own_mounts = _mount_namespace(proc, 'self')
     for pid in _pids(proc):
-        process = _process(proc, pid)
+        process = _process(proc, pid, own_mounts)
         if process:
             found.append(process)
     return found
 
 
 def processes_of_home(processes, mi_home):
-    """The processes of carbon_processes() that run the MI home (trailing slash, symlinks: same home)."""
+    """The processes of carbon_processes() that run the MI home (trailing slash, symlinks: same
+    home); a process in a container is left out, its path names another file system."""
     key = home_key(mi_home)
-    return [process for process in processes if process['home'] == key]
+    return [process for process in processes if process['home'] == key and not process['foreign_mounts']]
 
 
 def _address(hex_address):

@@ -2,7 +2,7 @@
 
 import json
 import os
-import socket
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,8 +35,9 @@ sys.stdin.read()
 
 
 class Server(object):
-    def __init__(self, carbon_home, cwd=None):
-        self.proc = subprocess.Popen([sys.executable, '-c', SERVER, '-Dcarbon.home=%s' % carbon_home, 'Bootstrap'],
+    def __init__(self, carbon_home, cwd=None, prefix=()):
+        self.proc = subprocess.Popen(list(prefix) + [sys.executable, '-c', SERVER, '-Dcarbon.home=%s' % carbon_home,
+                                                     'Bootstrap'],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=cwd,
                                      env=dict(os.environ, MI_TEST_MARK='hostread'))
         self.v4, self.v6, self.mapped = (int(port) for port in self.proc.stdout.readline().split())
@@ -73,10 +74,23 @@ def test_finds_the_process_by_its_home_however_it_is_written(homes, server, give
     assert process['home'] == homes['real']
     assert process['argv'] == [sys.executable, '-c', SERVER, '-Dcarbon.home=%s' % homes['link_trailing'], 'Bootstrap']
     assert process['environ']['MI_TEST_MARK'] == 'hostread'
+    assert process['foreign_mounts'] is False
 
 
 def test_another_home_matches_nothing(tmp_path, server):
     assert proc_scan.processes_of_home(proc_scan.carbon_processes(), str(tmp_path)) == []
+
+
+@pytest.mark.skipif(os.getuid() != 0 or not shutil.which('unshare'), reason='needs root and unshare')
+def test_a_process_in_another_mount_namespace_is_not_this_home(homes):
+    """In a container the same path names another file system: such a process never matches."""
+    started = Server(homes['real'], prefix=['unshare', '--mount', '--propagation', 'private'])
+    try:
+        (process,) = [p for p in proc_scan.carbon_processes() if p['carbon_home'] == homes['real']]
+        assert process['foreign_mounts'] is True
+        assert proc_scan.processes_of_home(proc_scan.carbon_processes(), homes['real']) == []
+    finally:
+        started.stop()
 
 
 def test_a_relative_home_is_taken_from_the_working_directory(homes, tmp_path):
@@ -150,6 +164,7 @@ def test_without_root_owners_are_unknown_not_guessed(server):
     assert entry['pids'] is None and entry['programs'] is None
     (process,) = seen['processes']
     assert process['environ'] is None and process['argv'][-2].startswith('-Dcarbon.home=')
+    assert process['foreign_mounts'] is None
     assert 'cannot read the open files of process %d' % server.pid in seen['own']
 
 
