@@ -24,13 +24,15 @@ OFFSET_KEY = 'server.offset'
 # management: the Management API and the debugger ports.
 EXPOSURES = ('public', 'monitoring', 'management')
 
-# The internal APIs of CT/templates/conf/internal-apis.xml.j2: each is served on the internal HTTP
-# port when its protocols contain "http" and on the internal HTTPS port when they contain "https".
+# The internal APIs of CT/templates/conf/internal-apis.xml.j2: each runs when its system property
+# enable<Name> is true (micro-integrator.sh sets it for all but Prometheus) and is served on the internal
+# HTTP port when its protocols contain "http", on the internal HTTPS port when they contain "https".
+InternalApi = namedtuple('InternalApi', 'name protocols_key protocols switch switch_default')
 INTERNAL_APIS = (
-    ('management_api', 'management_api.protocols', 'https http'),
-    ('readiness_probe', 'readiness_probe.protocols', 'http'),
-    ('liveness_probe', 'liveness_probe.protocols', 'http'),
-    ('prometheus_api', 'prometheus_api.protocols', 'http'),
+    InternalApi('management_api', 'management_api.protocols', 'https http', 'enableManagementApi', True),
+    InternalApi('readiness_probe', 'readiness_probe.protocols', 'http', 'enableReadinessProbe', True),
+    InternalApi('liveness_probe', 'liveness_probe.protocols', 'http', 'enableLivenessProbe', True),
+    InternalApi('prometheus_api', 'prometheus_api.protocols', 'http', 'enablePrometheusApi', False),
 )
 INTERNAL_API_SWITCH = ('mediation.internal_http_api_enable', True)
 
@@ -63,6 +65,18 @@ LISTENERS = (
              'mediation debugger, event channel (only with -Desb.debug=true)', None, None, None, 'esb.debug'),
 )
 LISTENER_BY_KEY = dict((spec.key, spec) for spec in LISTENERS)
+# CT/key-mappings.json renames these keys before $ref{} is resolved: $ref{<old name>} stops MI, $ref{<new
+# name>} reads the value.
+RENAMED = {
+    'transport.http.listener.port': 'transport.http.listener.parameter.port',
+    'transport.http.listener.secured_port': 'transport.https.listener.parameter.port',
+    'mediation.internal_http_api_port': "synapse_properties.'internal.http.api.port'",
+    'mediation.internal_https_api_port': "synapse_properties.'internal.https.api.port'",
+    'transport.tcp.listener.port': "transport.tcp.listener.parameter.'transport.tcp.port'",
+    'mediation.synapse.command_debugger_port': "synapse_properties.'synapse.debugger.port.command'",
+    'mediation.synapse.event_debugger_port': "synapse_properties.'synapse.debugger.port.event'",
+}
+RENAMED_FROM = dict((new, old) for old, new in RENAMED.items())
 ALIASES = tuple(spec.alias for spec in LISTENERS if spec.alias)
 KEY_BY_ALIAS = dict((spec.alias, spec.key) for spec in LISTENERS if spec.alias)
 

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import re
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listeners import (
     ALIASES,
@@ -22,6 +23,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listen
     LISTENERS,
     LISTENER_BY_KEY,
     OFFSET_KEY,
+    RENAMED,
+    RENAMED_FROM,
     UNIT_TEST_SERVER,
     check_port_key,
     classify,
@@ -79,20 +82,31 @@ class _Reader(object):
         self.problems = []
 
     def _referenced(self, key):
-        """What $ref{key} reads: the file's value, else MI's default for a listener key."""
-        stored = lookup(self.config, key)
-        spec = LISTENER_BY_KEY.get(key)
-        return stored if stored is not None or spec is None else spec.base
+        """What $ref{key} reads: keys as named after the config tool's renaming (a listener's new name reads
+        its value or MI's default); a listener key by its old name does not exist for MI."""
+        if key in RENAMED:
+            self.problems.append('$ref{%s} stops MI: its config tool renames that key to %s before references are '
+                                 'resolved; write $ref{%s}' % (key, RENAMED[key], RENAMED[key]))
+            return None
+        source = RENAMED_FROM.get(key, key)
+        stored = lookup(self.config, source)
+        spec = LISTENER_BY_KEY.get(source)
+        return stored if stored is not None or spec is None or source == key else spec.base
 
-    def value(self, key, default=None):
-        """(resolved value or Unresolved or default, stored placeholder text or None, set in file)."""
+    def value(self, key, default=None, carbon=False):
+        """(resolved value or Unresolved or default, stored placeholder text or None, set in file).
+        carbon: the value goes to carbon.xml (the offset), the one place where ${X} is substituted."""
         stored = lookup(self.config, key)
         if stored is None:
             return default, None, False
         if isinstance(stored, (dict, list)):
             self.problems.append('%s is a table or array, not a value; MI cannot read it' % key)
             return None, None, True
-        return self.resolver.resolve(stored), stored if has_placeholder(stored) else None, True
+        if not carbon and '${' in str(stored):
+            self.problems.append('%s is %r: MI substitutes ${...} only in the offset; use $env{...} or $sys{...}'
+                                 % (key, stored))
+            return Unresolved(stored), stored, True
+        return self.resolver.resolve(stored, carbon=carbon), stored if has_placeholder(stored) else None, True
 
     def parsed(self, parse, value, what):
         """parse(value) or None, recording the problem; Unresolved stays None without a problem."""
@@ -112,22 +126,28 @@ class _Reader(object):
         """(offset or None, source, placeholder text or None)."""
         if 'portOffset' in self.properties:
             return self.parsed(parse_offset, self.properties['portOffset'], '-DportOffset'), 'jvm', None
-        value, placeholder, set_in_file = self.value(OFFSET_KEY)
+        value, placeholder, set_in_file = self.value(OFFSET_KEY, carbon=True)
         if not set_in_file:
             return DEFAULT_OFFSET, 'default', None
-        source = _OFFSET_SOURCE.get(placeholder_source(placeholder), 'file')
-        return self.parsed(parse_offset, value, OFFSET_KEY), source, placeholder
+        kind = placeholder_source(placeholder)
+        if kind == 'other':  # ${X}: a system property, else an environment variable
+            name = re.search(r'\$\{([^{}]*)\}', placeholder).group(1)
+            kind = 'sys' if name in self.properties else 'env' if name in self.resolver.environment else None
+        return self.parsed(parse_offset, value, OFFSET_KEY), _OFFSET_SOURCE.get(kind, 'file'), placeholder
 
 
 def _served_apis(reader, protocol):
-    """Internal APIs served over protocol ('http' or 'https'), from their protocols keys."""
+    """Internal APIs that run and are served over protocol ('http' or 'https'); None when unknown."""
     served = []
-    for name, key, default in INTERNAL_APIS:
-        value, _placeholder, _set = reader.value(key, default)
-        if isinstance(value, Unresolved):
+    for api in INTERNAL_APIS:
+        switch = reader.properties.get(api.switch)
+        if not (api.switch_default if switch is None else switch.lower() in ('', 'true')):
+            continue
+        value, _placeholder, _set = reader.value(api.protocols_key, api.protocols)
+        if value is None or isinstance(value, Unresolved):
             return None
-        if isinstance(value, str) and protocol in value.split():
-            served.append(name)
+        if protocol in str(value).split(' '):
+            served.append(api.name)
     return served
 
 
@@ -259,8 +279,12 @@ def instance_model(config, jvm_args=None, environment=None, inbound_endpoints=No
     return {
         'offset': offset, 'offset_source': source, 'offset_placeholder': placeholder,
         'offset_set_in_file': lookup(config, OFFSET_KEY) is not None, 'ports': entries,
-        'notes': _notes(config, entries), 'problems': reader.problems + _equal_ports(entries),
+        'notes': _notes(config, entries), 'problems': _unique(reader.problems) + _equal_ports(entries),
     }
+
+
+def _unique(items):
+    return [item for index, item in enumerate(items) if item not in items[:index]]
 
 
 def refuse_problems(model):

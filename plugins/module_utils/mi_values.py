@@ -5,10 +5,11 @@
 
 Pure Python, no Ansible. MI parses ports with Java's Integer.parseInt (no trimming, no sign for
 us), and its config tool (wso2/config-mapper, ReferenceResolver) substitutes placeholders before
-that: ``$sys{X}`` (a -DX=... JVM argument), ``$env{X}`` (environment), then ``$ref{a.b}`` (another key
-of the file). ``$secret{X}`` and ``${X}`` are placeholders too but have no source here. A placeholder
-whose source is unknown is *unresolved*: never an error when reading, and never overwritten unless
-the user asks to set that very key.
+that: ``$sys{X}`` (a -DX=... JVM argument), ``$env{X}`` (environment), then ``$ref{a.b}`` (another key,
+named as it is after the config tool's key renaming). ``${X}`` is resolved later, and only in carbon.xml
+values (the offset): system property X, else environment variable X. ``$secret{X}`` has no source here.
+A placeholder whose source is unknown is *unresolved*: never an error when reading, and never
+overwritten unless the user asks to set that very key.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,7 +23,7 @@ DEFAULT_OFFSET = 10
 PORT_MIN = 1
 PORT_MAX = 65535
 
-_DIGITS = re.compile(r'^[0-9]+$')  # ASCII only: Integer.parseInt refuses spaces and we refuse signs
+_DIGITS = re.compile(r'\+?[0-9]+\Z')  # Java 7+ Integer.parseInt: ASCII digits, an optional sign, no blanks
 _PLACEHOLDER = re.compile(r'\$(env|sys|ref|secret)?\{([^{}]*)\}')
 
 
@@ -80,14 +81,19 @@ class Resolver(object):
         self.properties = properties or {}
         self.lookup = lookup or (lambda key: None)
 
-    def resolve(self, value, _seen=()):
-        """The value with every placeholder substituted, or Unresolved naming the first unknown one."""
+    def resolve(self, value, _seen=(), carbon=False):
+        """The value with every placeholder substituted, or Unresolved naming the first unknown one.
+        carbon: the value lands in carbon.xml (the offset), where ${X} is a system property or variable."""
         if not has_placeholder(value):
             return value
         missing = []
 
         def substitute(match):
-            text = self._source(match.group(1), match.group(2), _seen)
+            kind, name = match.group(1), match.group(2)
+            if kind is None and carbon:
+                text = self.properties.get(name, self.environment.get(name))
+            else:
+                text = self._source(kind, name, _seen)
             if text is None:
                 missing.append(match.group(0))
                 return match.group(0)
@@ -117,7 +123,7 @@ def _java_text(value):
 def parse_int(value, what, allowed):
     """An integer as MI's Integer.parseInt takes it: a TOML integer, or a string of ASCII digits.
 
-    " 8280 ", "+8280", "8280.0", booleans and floats are refused, as MI refuses them at start-up.
+    " 8280 ", "8280.0", booleans and floats are refused, as MI refuses them at start-up ("+8280" is 8280).
     """
     if isinstance(value, bool):
         raise PortError('%s is %r (a boolean); %s' % (what, value, allowed))
@@ -125,9 +131,9 @@ def parse_int(value, what, allowed):
         return value
     if isinstance(value, str) and _DIGITS.match(value):
         return int(value)
-    if isinstance(value, str) and _DIGITS.match(value.strip().lstrip('+')):
-        raise PortError('%s is %r; MI reads it with Integer.parseInt, which refuses spaces and signs: write %s'
-                        % (what, value, value.strip().lstrip('+')))
+    if isinstance(value, str) and _DIGITS.match(value.strip()):
+        raise PortError('%s is %r; MI reads it with Integer.parseInt, which refuses blanks: write %s'
+                        % (what, value, value.strip()))
     raise PortError('%s is %r; %s' % (what, value, allowed))
 
 

@@ -188,12 +188,19 @@ def test_documents_that_toml_1_0_refuses_are_refused_with_the_location(text):
 
 
 @pytest.mark.parametrize('stored', ['"$env{HTTP_PORT}"', '"$sys{http.port}"', '"$ref{transport.http.x}"',
-                                    '"${HTTP_PORT}"', '"80$env{SUFFIX}"'])
+                                    '"80$env{SUFFIX}"'])
 def test_placeholders_are_kept_byte_for_byte_when_another_key_changes(stored):
     before = '[server]\noffset = "$env{MI_OFFSET}"  # from the unit\n\n[transport.http]\nlistener.port = %s\n' % stored
     result = edit_ports(before, {'https': 8244})
     assert result.text == before + 'listener.secured_port = 8244\n'
     assert result.offset is None and result.effective_ports['http'] is None
+
+
+def test_a_placeholder_mi_cannot_read_in_a_port_key_is_refused_naming_it():
+    before = '[transport.http]\nlistener.port = "${HTTP_PORT}"\n'
+    with pytest.raises(PortError, match=r"transport.http.listener.port is '\$\{HTTP_PORT\}': MI substitutes"):
+        edit_ports(before, {'https': 8244})
+    assert edit_ports(before, {'http': 8281}).text == '[transport.http]\nlistener.port = "8281"\n'
 
 
 def test_a_placeholder_is_replaced_only_when_its_key_is_set():

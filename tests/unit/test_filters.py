@@ -23,7 +23,7 @@ def render(expression):
     ("({'http': 8380} | %sport_map(11)).http.port" % NS, 8391),
     ("({} | %sport_map).management_http.exposure" % NS, 'monitoring'),
     ("({'management_api.protocols': 'https'} | %sport_map).management_http.exposure" % NS, 'monitoring'),
-    ("({'readiness_probe.protocols': 'https', 'liveness_probe.protocols': 'https', 'prometheus_api.protocols': 'https'}"
+    ("({'readiness_probe.protocols': 'https', 'liveness_probe.protocols': 'https'}"
      " | %sport_map).management_http.exposure" % NS, 'management'),
     ("({'mediation.internal_http_api_enable': false} | %sport_map).values() | selectattr('enabled') "
      "| map(attribute='port') | list" % NS, [8290, 8253]),

@@ -37,7 +37,9 @@ OFFSETS = [
     ('[server]\noffset = "$env{MI_OFFSET}"\n', None, None, None, 'env', None),         # unresolved, no error
     ('[server]\noffset = "$sys{off}"\n', '-Doff=7', None, 7, 'sys', 8287),
     ('[server]\noffset = "$sys{portOffset}"\n', '-DportOffset=8', None, 8, 'jvm', 8288),
-    ('[server]\noffset = "${MI_OFFSET}"\n', None, {'MI_OFFSET': '4'}, None, 'file', None),  # ${} has no source
+    ('[server]\noffset = "${MI_OFFSET}"\n', None, {'MI_OFFSET': '4'}, 4, 'env', 8284),   # carbon.xml: ${} works
+    ('[server]\noffset = "${MI_OFFSET}"\n', '-DMI_OFFSET=5', {'MI_OFFSET': '4'}, 5, 'sys', 8285),  # property first
+    ('[server]\noffset = "${MI_OFFSET}"\n', None, None, None, 'file', None),
     ('[server]\noffset = "$ref{x.y}"\n[x]\ny = 2\n', None, None, 2, 'file', 8282),
 ]
 
@@ -56,14 +58,14 @@ VALUES = [
     ('8281', 8281, 8291, None),
     ('"8281"', 8281, 8291, None),
     ('"08281"', 8281, 8291, None),                       # Integer.parseInt takes leading zeros
+    ('"+8281"', 8281, 8291, None),                       # and, since Java 7, a leading sign
     ('"$env{HTTP_PORT}"', 8380, 8390, '$env{HTTP_PORT}'),
     ('"$sys{http.port}"', 8381, 8391, '$sys{http.port}'),
     ('"$ref{app.port}"', 8382, 8392, '$ref{app.port}'),
     ('"83$env{SUFFIX}"', 8399, 8409, '83$env{SUFFIX}'),   # substituted inside a string
     ('"$env{NOT_SET}"', None, None, '$env{NOT_SET}'),
     ('"$secret{http}"', None, None, '$secret{http}'),
-    ('"${HTTP_PORT}"', None, None, '${HTTP_PORT}'),
-    ('"$ref{transport.http.listener.port}"', None, None, '$ref{transport.http.listener.port}'),  # a loop
+    ('"$ref{app.missing}"', None, None, '$ref{app.missing}'),
 ]
 
 
@@ -77,8 +79,9 @@ def test_port_values_and_placeholders(stored, base, port, source):
 
 
 @pytest.mark.parametrize('stored, fragment', [
-    ('" 8280 "', "is ' 8280 '; MI reads it with Integer.parseInt, which refuses spaces and signs: write 8280"),
-    ('"+8280"', "is '+8280'; MI reads it with Integer.parseInt, which refuses spaces and signs: write 8280"),
+    ('" 8280 "', "is ' 8280 '; MI reads it with Integer.parseInt, which refuses blanks: write 8280"),
+    ('"8280\\n"', "MI reads it with Integer.parseInt, which refuses blanks: write 8280"),
+    ('"${HTTP_PORT}"', "is '${HTTP_PORT}': MI substitutes ${...} only in the offset; use $env{...} or $sys{...}"),
     ('"8280.0"', "is '8280.0'; a port must be an integer from 1 to 65535"),
     ('8280.0', 'is 8280.0; a port must be an integer'),
     ('"\uff18\uff12\uff18\uff10"', 'a port must be an integer'),   # full-width digits
@@ -86,25 +89,35 @@ def test_port_values_and_placeholders(stored, base, port, source):
     ('65536', 'is 65536'),
     ('true', 'is True (a boolean)'),
     ('"$env{BAD}"', "is ' 80'; MI reads it with Integer.parseInt"),     # a resolved value is checked too
+    ('"-8280"', "is '-8280'; a port must be an integer from 1 to 65535"),
 ])
 def test_values_mi_refuses_at_startup_are_problems_naming_the_key(stored, fragment):
     result = model('[transport.http]\nlistener.port = %s\n' % stored, env={'BAD': ' 80'})
     assert len(result['problems']) == 1
-    assert result['problems'][0].startswith('transport.http.listener.port is ') and fragment in result['problems'][0]
+    assert result['problems'][0].startswith('transport.http.listener.') and fragment in result['problems'][0]
     assert result['ports']['http']['port'] is None
 
 
 def test_a_reference_to_an_unset_listener_key_reads_mis_default():
     result = model('[transport.http]\nlistener.enable = false\n'
-                   '[mediation]\ninternal_http_api_port = "$ref{transport.http.listener.port}"\n')
+                   '[mediation]\ninternal_http_api_port = "$ref{transport.http.listener.parameter.port}"\n')
     assert (result['ports']['management_http']['base'], result['ports']['management_http']['port']) == (8280, 8290)
     assert result['problems'] == []
+
+
+def test_a_reference_to_a_renamed_key_stops_mi():
+    result = model('[mediation]\ninternal_http_api_port = "$ref{transport.http.listener.port}"\n')
+    assert result['problems'] == [
+        '$ref{transport.http.listener.port} stops MI: its config tool renames that key to '
+        'transport.http.listener.parameter.port before references are resolved; write '
+        '$ref{transport.http.listener.parameter.port}']
 
 
 def test_the_offset_must_be_a_whole_number():
     assert model('[server]\noffset = -1\n')['problems'] == [
         'server.offset is -1; the offset must be a whole number >= 0 (MI default 10)']
     assert 'Integer.parseInt' in model('[server]\noffset = " 3"\n')['problems'][0]
+    assert model('[server]\noffset = "+3"\n')['offset'] == 3
 
 
 def test_a_port_pushed_past_65535_by_the_offset_is_a_problem():
@@ -130,7 +143,7 @@ LISTENERS = [
     ('[management_api]\nprotocols = "https"\n', {'management_http': (9201, True),
                                                   'management_https': (9164, True)}),
     ('[management_api]\nprotocols = "https"\n[readiness_probe]\nprotocols = "https"\n'
-     '[liveness_probe]\nprotocols = "https"\n[prometheus_api]\nprotocols = "https"\n',
+     '[liveness_probe]\nprotocols = "https"\n',
      {'management_http': (9201, False), 'management_https': (9164, True)}),
     ('[mediation]\ninternal_http_api_port = 9300\ninternal_https_api_port = "9301"\n',
      {'management_http': (9310, True), 'management_https': (9311, True)}),
@@ -143,15 +156,17 @@ def test_enable_flags_and_protocols_decide_which_listeners_open(toml, expected):
     assert dict((alias, found[alias]) for alias in expected) == expected
 
 
-@pytest.mark.parametrize('toml, exposure, apis', [
-    ('', 'monitoring', ['management_api', 'readiness_probe', 'liveness_probe', 'prometheus_api']),
-    ('[management_api]\nprotocols = "https"\n', 'monitoring', ['readiness_probe', 'liveness_probe',
-                                                                 'prometheus_api']),
-    ('[readiness_probe]\nprotocols = "https"\n[liveness_probe]\nprotocols = "https"\n'
-     '[prometheus_api]\nprotocols = "https"\n', 'management', ['management_api']),
+@pytest.mark.parametrize('toml, jvm, exposure, apis', [
+    ('', None, 'monitoring', ['management_api', 'readiness_probe', 'liveness_probe']),
+    ('', '-DenablePrometheusApi=true', 'monitoring',
+     ['management_api', 'readiness_probe', 'liveness_probe', 'prometheus_api']),
+    ('[management_api]\nprotocols = "https"\n', None, 'monitoring', ['readiness_probe', 'liveness_probe']),
+    ('[readiness_probe]\nprotocols = "https"\n[liveness_probe]\nprotocols = "https"\n', None,
+     'management', ['management_api']),
+    ('', '-DenableReadinessProbe=false -DenableLivenessProbe=false', 'management', ['management_api']),
 ])
-def test_the_internal_http_port_is_the_health_check_and_metrics_port(toml, exposure, apis):
-    entry = model(toml)['ports']['management_http']
+def test_the_internal_http_port_is_the_health_check_and_metrics_port(toml, jvm, exposure, apis):
+    entry = model(toml, jvm)['ports']['management_http']
     assert (entry['exposure'], entry['apis']) == (exposure, apis)
 
 

@@ -301,10 +301,10 @@ def name_of(key):
 
 
 def as_int(value, what):
-    """Integer.parseInt as MI uses it: an integer or a string of digits only."""
+    """Integer.parseInt as MI uses it (Java 7+): an integer, or digits with an optional sign, no blanks."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value):
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value):
         return int(value)
     raise ConfigError(f"{what}: {value!r} is not a number (MI parses it with Integer.parseInt)")
 
