@@ -105,6 +105,27 @@ def test_info_module_reports_sources_and_defaults(conf, module_runner):
     assert 'wso2carbon' not in json.dumps(jvm)
 
 
+@pytest.mark.parametrize('jvm_args, offset', [(['-Xmx1g', '-DportOffset=5'], 5), ('-Xmx1g -DportOffset=6', 6)])
+def test_info_module_takes_jvm_args_as_a_list(conf, module_runner, jvm_args, offset):
+    info = module_runner('deployment_toml_info', {'path': str(conf), 'jvm_args': jvm_args})
+    assert (info['offset'], info['offset_source'], info['ports']['http']['port']) == (offset, 'jvm', 8280 + offset)
+
+
+def test_info_module_refuses_jvm_args_it_cannot_read(conf, module_runner):
+    info = module_runner('deployment_toml_info', {'path': str(conf), 'jvm_args': {'portOffset': 5}})
+    assert info['failed'] is True and "jvm_args is {'portOffset': 5}; give a string" in info['msg']
+
+
+def test_info_module_resolves_placeholders_from_the_environment(tmp_path, module_runner):
+    path = tmp_path / 'deployment.toml'
+    path.write_text('[server]\noffset = "$env{MI_OFFSET}"\n[transport.http]\nlistener.enable = "$env{HTTP_ON}"\n')
+    unknown = module_runner('deployment_toml_info', {'path': str(path)})
+    assert (unknown['offset'], unknown['offset_source'], unknown['ports']['http']['port']) == (None, 'env', None)
+    assert unknown['ports']['http']['enabled'] is None and unknown['problems'] == []
+    known = module_runner('deployment_toml_info', {'path': str(path), 'environment': {'MI_OFFSET': '2', 'HTTP_ON': 'false'}})
+    assert (known['offset'], known['ports']['http']['port'], known['ports']['http']['enabled']) == (2, 8282, False)
+
+
 def test_missing_tomlkit_names_the_package(conf, tmp_path):
     bare = tmp_path / 'bare-python'
     venv.EnvBuilder(with_pip=False).create(bare)
