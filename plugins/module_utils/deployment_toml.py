@@ -369,11 +369,12 @@ def _written_text(text, in_place, additions, keys):
     return written
 
 
-def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None):
+def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, inbound_endpoints=None):
     """Return an EditResult for setting ports ({alias or key: port or None}) and offset.
 
     Raises PortError or TomlEditError, naming the key and value, before anything is written. Keys the user
-    did not name are never touched, placeholders included. jvm_args and environment only resolve the model.
+    did not name are never touched, placeholders included. jvm_args, environment and inbound_endpoints only
+    complete the model of the result.
     """
     wanted = _wanted(ports, offset)
     bom = _BOM if text.startswith(_BOM) else ''
@@ -381,7 +382,7 @@ def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None):
     data = parse_plain(text)
     changes, in_place, additions = _plan(data, wanted, text.splitlines(True))
     expected = _result_data(data, changes)
-    model = refuse_problems(instance_model(expected, jvm_args, environment))
+    model = refuse_problems(instance_model(expected, jvm_args, environment, inbound_endpoints))
     if not changes:  # nothing to write: tomlkit is not needed at all
         return EditResult(bom + text, changes, model)
     written = _written_text(text, in_place, additions, [change['key'] for change in changes])

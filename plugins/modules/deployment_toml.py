@@ -170,10 +170,9 @@ backup_file:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
     HAS_TOMLKIT,
@@ -183,28 +182,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deploymen
     unified_diff,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import read_text, FileProblem
-
-
-def write_atomically(module, path, text):
-    """Temp file in the target folder, then atomic_move (keeps mode, owner and SELinux context)."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix='.deployment.toml.', dir=os.path.dirname(path))
-    except (IOError, OSError) as exc:
-        raise FileProblem('cannot create a temporary file in %s: %s; the folder must be writable. '
-                          'The file was not changed' % (os.path.dirname(path), exc.strerror))
-    try:
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(text))
-                handle.flush()
-                os.fsync(handle.fileno())  # the rename must never expose a file still in the page cache
-        except (IOError, OSError) as exc:
-            raise FileProblem('cannot write the temporary file: %s. The file was not changed' % exc.strerror)
-        module.atomic_move(tmp, path, unsafe_writes=module.params['unsafe_writes'])
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import FileProblem, read_text, write_text
 
 
 def run(module):
@@ -220,7 +198,8 @@ def run(module):
     if result['changed'] and not module.check_mode:
         if module.params['backup'] and text is not None:
             result['backup_file'] = module.backup_local(path)
-        write_atomically(module, path, edit.text)
+        write_text(path, edit.text, lambda source, target: module.atomic_move(
+            source, target, unsafe_writes=module.params['unsafe_writes']))
     file_args = module.load_file_common_arguments(module.params, path=path)
     if not module.check_mode or text is not None:
         result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])

@@ -1,0 +1,353 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: instances
+short_description: Apply the ports of all WSO2 Micro Integrator instances of a host, from what is really there
+version_added: 0.2.0
+description:
+  - In one execution, for every MI instance of the host, reads C(<home>/conf/deployment.toml), what the instance's
+    systemd unit starts MI with (C(ExecStart) arguments, C(Environment=), C(EnvironmentFile=), C(JAVA_OPTS),
+    C(--env-file)), and, when MI runs, the JVM's real command line from C(/proc); builds each instance's real port
+    model (placeholders resolved from that environment, enable flags, the offset with its source).
+  - Validates everything before any write, and writes nothing on the host when anything is wrong. One message
+    lists every problem, ports and offsets MI would refuse, equal effective ports of all enabled listeners of all
+    instances, ports in O(reserved_ports), ports that other processes already listen on, the same MI home given
+    twice (also through a trailing slash or a symlink), a C(-DportOffset) that contradicts the offset asked for.
+  - Only what you set is enforced. An instance without O(instances[].offset) keeps the file's offset, and a port
+    not listed in O(instances[].ports) keeps its value; a port set to null is removed so that MI's default applies.
+  - Writes the files that change atomically (each is the complete old or the complete new file even when the
+    module is killed midway), keeping mode and owner.
+  - Returns per instance the changes, the real port map (what MI will listen on after a restart) and whether a
+    restart is needed, which is only when what MI listens on changes, not when a file changed without moving
+    a listener. RV(listeners) is the flat list that M(wso2ops.micro_integrator.firewall) takes.
+author:
+  - wso2ops contributors (@wso2ops)
+requirements:
+  - tomlkit >= 0.11 on the managed host, Python 3.11 or later (C(tomllib)) or C(tomli)
+  - systemd (C(systemctl)) for instances with a O(instances[].service)
+options:
+  instances:
+    description: The MI instances of the host.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Instance name (unique on the host; letters, digits, C(_), C(-)); names firewall objects.
+        type: str
+        required: true
+      home:
+        description: MI_HOME of the instance (unique on the host); its configuration is C(conf/deployment.toml).
+        type: path
+        required: true
+      service:
+        description:
+          - The systemd unit that runs the instance. Its C(ExecStart), environment and environment files decide
+            C(-DportOffset) and placeholders, as they will at the next start.
+        type: str
+      offset:
+        description: The C([server] offset) to set; it replaces MI's built-in 10. Omitted or null keeps the file's.
+        type: int
+      ports:
+        description:
+          - Ports to set, by alias (C(http), C(https), C(management_http), C(management_https)) or dotted key, as
+            M(wso2ops.micro_integrator.deployment_toml) takes them. Null removes the key. Ports not listed are kept.
+        type: dict
+        default: {}
+      inbound_endpoints:
+        description: Inbound endpoints the instance opens, as M(wso2ops.micro_integrator.deployment_toml_info) takes them.
+        type: list
+        elements: dict
+        default: []
+      jvm_args:
+        description: JVM arguments MI starts with besides those of its unit (a string or a list); they win.
+        type: raw
+      environment:
+        description: Environment variables MI starts with besides those of its unit; they win.
+        type: dict
+        default: {}
+  reserved_ports:
+    description: Ports no instance may use, mapped to what holds them.
+    type: dict
+    default: {22: ssh}
+  check_listeners:
+    description:
+      - Refuse ports that processes other than the instances' own JVMs already listen on (from C(/proc/net/tcp)
+        and C(/proc/net/tcp6); run as root so that the owner of every socket can be seen).
+    type: bool
+    default: true
+  backup:
+    description: Keep a timestamped copy of each deployment.toml that changes.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Reads and plans; reports the changes and the resulting port maps, writes nothing.
+  diff_mode:
+    support: full
+    description: A unified diff of the changed lines of each file, with line numbers and without context lines.
+  platform:
+    support: full
+    platforms: posix
+    description: Linux hosts (C(/proc), systemd).
+notes:
+  - Environment values can hold secrets; the module returns none of them, only the ports they resolve to.
+  - MI's own C(restart) can race into "Address already in use"; the P(wso2ops.micro_integrator.mi_ports#role) role
+    restarts an instance that needs it by stopping it, waiting until its old ports are free, then starting it.
+seealso:
+  - module: wso2ops.micro_integrator.deployment_toml
+  - module: wso2ops.micro_integrator.deployment_toml_info
+"""
+
+EXAMPLES = r"""
+- name: Offset 11 for the second instance; every other setting stays as the files have it
+  wso2ops.micro_integrator.instances:
+    instances:
+      - {name: orders, home: /opt/mi/orders, service: mi-orders}
+      - {name: billing, home: /opt/mi/billing, service: mi-billing, offset: 11}
+  register: mi
+
+- name: Instances whose listeners moved
+  ansible.builtin.debug:
+    msg: "{{ mi.instances | selectattr('restart_needed') | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+instances:
+  description: One entry per instance, in the order given.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The instance name.
+      type: str
+    home:
+      description: The MI home as given.
+      type: str
+    path:
+      description: The deployment.toml (its real path).
+      type: str
+    service:
+      description: The systemd unit, or null.
+      type: str
+    changed:
+      description: Whether the file changed (or would, in check mode).
+      type: bool
+    changes:
+      description: The keys that changed with their stored values before and after.
+      type: list
+      elements: dict
+    offset:
+      description: The offset MI will use after a restart; null when unresolved.
+      type: int
+    offset_source:
+      description: C(jvm), C(file), C(env), C(sys) or C(default).
+      type: str
+    ports:
+      description: Every listener of the instance, as M(wso2ops.micro_integrator.deployment_toml_info) returns RV(ports).
+      type: dict
+    listeners:
+      description: The listeners MI will open after a restart (enabled, with a known port).
+      type: list
+      elements: dict
+    notes:
+      description: Keys of the file that name a port but are not MI listeners.
+      type: list
+      elements: dict
+    restart_needed:
+      description: Whether what MI listens on changes (ports or bind addresses); a file change alone needs none.
+      type: bool
+    listening_before:
+      description: The ports the instance listens on with the file as it was (what a restart must see freed).
+      type: list
+      elements: int
+    active:
+      description: Whether the unit is active (null without a service).
+      type: bool
+    unresolved:
+      description: Listeners whose port cannot be known (a placeholder without a source); they get no firewall rule.
+      type: list
+      elements: str
+    backup_file:
+      description: The backup copy, when O(backup) made one.
+      type: str
+  sample:
+    - name: orders
+      home: /opt/mi/orders
+      path: /opt/mi/orders/conf/deployment.toml
+      service: mi-orders
+      changed: true
+      changes: [{key: server.offset, before: null, after: 11}]
+      offset: 11
+      offset_source: file
+      restart_needed: true
+      listening_before: [8290, 8253, 9201, 9164]
+      active: true
+      unresolved: []
+listeners:
+  description: The listeners of all instances, flat, for M(wso2ops.micro_integrator.firewall).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {instance: orders, name: http, key: transport.http.listener.port, port: 8291, exposure: public, protocol: http,
+       bind_address: null, apis: []}
+problems:
+  description: Every problem found; the module fails and writes nothing when there is one.
+  returned: failure
+  type: list
+  elements: str
+"""
+
+import os
+import shlex
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import mi_startup, proc_scan, systemd_unit
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
+    HAS_TOMLKIT,
+    TOMLKIT_IMPORT_ERROR,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.host_plan import plan_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import PortError, system_properties
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import (
+    FileProblem,
+    read_text,
+    write_text,
+)
+
+_PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
+           'notes', 'restart_needed', 'listening_before', 'active', 'unresolved', 'backup_file')
+
+
+def _unit_startup(module, service):
+    """What the unit starts MI with, or a problem."""
+    systemctl = module.get_bin_path('systemctl')
+    if not systemctl:
+        return None, ['service %s is given but systemctl is not available on this host' % service]
+    argv = systemd_unit.show_argv(service)
+    rc, out, err = module.run_command([systemctl] + argv[1:])
+    if rc != 0:
+        return None, ['cannot read the unit %s: %s' % (service, (err or out).strip())]
+    found = mi_startup.startup(systemd_unit.parse_show(out))
+    return found, found['problems']
+
+
+def _own_context(instance):
+    """The jvm_args and environment given in the task: they come after (and win over) the unit's."""
+    jvm_args = instance.get('jvm_args')
+    system_properties(jvm_args)  # refuses what is neither a string nor a list
+    words = shlex.split(jvm_args) if isinstance(jvm_args, str) else [str(arg) for arg in jvm_args or []]
+    return words, dict(instance.get('environment') or {})
+
+
+def _startup(module, instance, running):
+    """(startup, problems): the unit's when there is one (the next start uses it), else the running JVM's."""
+    problems = []
+    if instance.get('service'):
+        startup, problems = _unit_startup(module, instance['service'])
+        startup = startup or {}
+    elif running:
+        process = running[0]
+        startup = dict(mi_startup.process_startup(process['argv'], process['environ']),
+                       environment=process['environ'] or {}, active=True)
+    else:
+        startup = {}
+    words, environment = _own_context(instance)
+    merged_env = dict(startup.get('environment') or {}, **environment)
+    jvm_args = list(startup.get('jvm_args') or []) + words
+    properties = dict(startup.get('system_properties') or {}, **system_properties(words))
+    return dict(startup, jvm_args=jvm_args, environment=merged_env, system_properties=properties), problems
+
+
+def read_host(module, instances, check_listeners):
+    """Everything the plan needs, read once for the whole host."""
+    processes = proc_scan.carbon_processes()
+    current = {}
+    for instance in instances:
+        home = instance['home']
+        path = os.path.realpath(os.path.join(home, 'conf', 'deployment.toml'))
+        running = proc_scan.processes_of_home(processes, home)
+        entry = {'path': path, 'home_key': proc_scan.home_key(home), 'pids': [p['pid'] for p in running],
+                 'problems': []}
+        try:
+            entry['text'] = read_text(path)
+        except FileProblem as exc:
+            entry['text'] = None
+            entry['problems'].append('%s: %s' % (path, to_native(exc)))
+        entry['startup'], found = _startup(module, instance, running)
+        entry['problems'].extend(found)
+        current[instance['name']] = entry
+    sockets = proc_scan.listening_sockets() if check_listeners else None
+    return current, sockets
+
+
+def apply(module, plan):
+    """Write every changed file; nothing is written when the plan has a problem (checked by the caller)."""
+    for result in plan['instances']:
+        if not result['changed'] or module.check_mode:
+            continue
+        if module.params['backup']:
+            result['backup_file'] = module.backup_local(result['path'])
+        write_text(result['path'], result['text'], module.atomic_move)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            instances=dict(type='list', elements='dict', required=True, options=dict(
+                name=dict(type='str', required=True),
+                home=dict(type='path', required=True),
+                service=dict(type='str'),
+                offset=dict(type='int'),
+                ports=dict(type='dict', default={}),
+                inbound_endpoints=dict(type='list', elements='dict', default=[]),
+                jvm_args=dict(type='raw'),
+                environment=dict(type='dict', default={}),
+            )),
+            reserved_ports=dict(type='dict', default={22: 'ssh'}),
+            check_listeners=dict(type='bool', default=True),
+            backup=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_TOMLKIT:
+        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR)
+    instances = module.params['instances']
+    try:
+        current, sockets = read_host(module, instances, module.params['check_listeners'])
+        plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
+    except (PortError, FileProblem, proc_scan.ProcUnreadable) as exc:
+        module.fail_json(msg='nothing was changed: %s' % to_native(exc), changed=False)
+    if plan['problems']:
+        module.fail_json(msg='nothing was changed on this host: %s' % '; '.join(plan['problems']),
+                         problems=plan['problems'], changed=False)
+    try:
+        apply(module, plan)
+    except FileProblem as exc:
+        module.fail_json(msg=to_native(exc), changed=False)
+    for result in plan['instances']:
+        for name in result['unresolved']:
+            module.warn('%s: the port of %s depends on a placeholder whose source is unknown: no firewall rule and no '
+                        'health check can follow it' % (result['name'], name))
+    results = [dict((key, result[key]) for key in _PUBLIC if key in result) for result in plan['instances']]
+    output = dict(changed=any(result['changed'] for result in results), instances=results,
+                  listeners=plan['listeners'])
+    if module._diff:
+        output['diff'] = {'prepared': ''.join(result['diff'] for result in plan['instances'])}
+    module.exit_json(**output)
+
+
+if __name__ == '__main__':
+    main()
