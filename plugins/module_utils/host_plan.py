@@ -84,7 +84,8 @@ def _instance(wanted, current):
         'offset': edit.offset, 'offset_source': edit.model['offset_source'], 'ports': ports,
         'listeners': listeners_of(wanted['name'], ports), 'notes': edit.model['notes'],
         'restart_needed': _signature(before['ports']) != _signature(ports),
-        'listening_before': [entry['port'] for entry in listening(before['ports']).values()],
+        'listening_before': [{'port': entry['port'], 'address': entry['bind_address']}
+                             for entry in listening(before['ports']).values()],
         'active': startup.get('active'), 'pids': current.get('pids', []),
         'unresolved': sorted(name for name, entry in ports.items() if entry['enabled'] is not False
                              and not entry['resolved']),

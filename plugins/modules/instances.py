@@ -167,9 +167,11 @@ instances:
       description: Whether what MI listens on changes (ports or bind addresses); a file change alone needs none.
       type: bool
     listening_before:
-      description: The ports the instance listens on with the file as it was (what a restart must see freed).
+      description:
+        - The ports the instance listens on with the file as it was, each with C(port) and C(address) (its bind
+          address, null for all interfaces), what a restart must see freed before MI starts again.
       type: list
-      elements: int
+      elements: dict
     active:
       description: Whether the unit is active (null without a service).
       type: bool
@@ -190,7 +192,7 @@ instances:
       offset: 11
       offset_source: file
       restart_needed: true
-      listening_before: [8290, 8253, 9201, 9164]
+      listening_before: [{port: 8290, address: null}, {port: 8253, address: null}]
       active: true
       unresolved: []
 listeners:
