@@ -135,7 +135,8 @@ def plan_host(wanted, current, sockets=None, reserved=None):
     wanted: the instances as asked [{name, home, service, offset, ports, inbound_endpoints}];
     current: {name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup' (jvm_args,
     environment, system_properties, property_sources, active), 'pids' (its running JVMs)}};
-    sockets: the host's listening sockets (proc_scan.listening_sockets), None to skip that check;
+    sockets: a function (ports, pids of the instances' JVMs) -> the sockets listening on those ports
+    (proc_scan.listening_sockets), None to skip that check;
     reserved: {port: holder}. Returns {'instances': [...], 'listeners': [...], 'problems': [...]}: with any
     problem nothing may be written.
     """
@@ -150,6 +151,9 @@ def plan_host(wanted, current, sockets=None, reserved=None):
         conflicts = port_conflicts(dict((r['name'], r['ports']) for r in results), reserved)
         if conflicts:
             problems.append(describe_conflicts(conflicts))
-        problems.extend(_foreign_listeners(results, sockets or []))
+        if sockets is not None:
+            ports = set(listener['port'] for result in results for listener in result['listeners'])
+            pids = [pid for result in results for pid in result['pids']]
+            problems.extend(_foreign_listeners(results, sockets(ports, pids)))
     return {'instances': results, 'listeners': [listener for r in results for listener in r['listeners']],
             'problems': problems}

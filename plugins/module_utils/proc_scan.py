@@ -175,18 +175,23 @@ def _tables(net_dir):
     return sockets
 
 
-def listening_sockets(proc='/proc', pid=None):
+def listening_sockets(proc='/proc', pid=None, ports=None, likely_owners=()):
     """The TCP sockets that listen, sorted by port.
 
     Each is {'family' (4 or 6), 'address' (text; '::ffff:a.b.c.d' for IPv4-mapped), 'port',
     'inode', 'uid', 'pids' ([pid] or None when unknown), 'programs' (their comm names, or None)}.
     pid=None: the whole host (the network namespace of <proc>/net). pid=N: only the sockets that
     process N holds, from its own network namespace; raises ProcUnreadable when its fds cannot
-    be read.
+    be read. ports: only sockets on these ports. likely_owners: pids whose fds are read first;
+    the fds of every process are read only when they do not hold all the sockets found.
     """
     if pid is None:
         sockets = _tables(os.path.join(proc, 'net'))
-        pids = _pids(proc)
+        if ports is not None:
+            sockets = [entry for entry in sockets if entry['port'] in ports]
+        inodes = set(entry['inode'] for entry in sockets)
+        first, _complete = _socket_owners(proc, inodes, likely_owners) if likely_owners else ({}, True)
+        pids = [] if not inodes - set(first) else _pids(proc)
     else:
         sockets = _tables(os.path.join(proc, str(pid), 'net'))
         pids = [pid]
@@ -196,6 +201,8 @@ def listening_sockets(proc='/proc', pid=None):
             raise ProcUnreadable('cannot read the open files of process %d (%s/%d/fd): run as root or as the '
                                  'user of that process' % (pid, proc, pid))
     owners, complete = _socket_owners(proc, set(entry['inode'] for entry in sockets), pids)
+    if pid is None and not pids:  # the likely owners hold every socket: no need to read every process
+        owners = first
     for entry in sockets:
         found = owners.get(entry['inode'])
         entry['pids'] = found or ([] if complete else None)

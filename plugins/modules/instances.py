@@ -291,7 +291,8 @@ def read_host(module, instances, check_listeners):
         entry['startup'], found = _startup(module, instance, running)
         entry['problems'].extend(found)
         current[instance['name']] = entry
-    sockets = proc_scan.listening_sockets() if check_listeners else None
+    sockets = (lambda ports, pids: proc_scan.listening_sockets(ports=ports, likely_owners=pids)) \
+        if check_listeners else None
     return current, sockets
 
 

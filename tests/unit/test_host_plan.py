@@ -100,7 +100,9 @@ def test_a_port_another_process_listens_on_is_refused_but_the_instances_own_jvm_
     sockets = [{'port': 8290, 'pids': [400], 'programs': ['java']},
                {'port': 9164, 'pids': [777], 'programs': ['nginx']},
                {'port': 9201, 'pids': None, 'programs': None}]
-    plan = plan_host([wanted()], {'a': current(pids=[400])}, sockets)
+    asked = []
+    plan = plan_host([wanted()], {'a': current(pids=[400])}, lambda ports, pids: asked.append((ports, pids)) or sockets)
+    assert asked == [({8290, 8253, 9201, 9164}, [400])]
     assert plan['problems'] == [
         'port 9201 (a management_http) is already in use by a process this user cannot see; choose another port or '
         'stop that process',
