@@ -26,7 +26,7 @@ description:
     C([mediation] inbound.port_offset_enable), WebSocket endpoints only with C(ws.use.port.offset).
   - Fails on a file that is not valid TOML 1.0, with its line and column. Settings that MI would refuse at start-up
     (a port such as C(" 8280 "), two enabled listeners on one port) are returned in RV(problems) and shown as
-    warnings: reading never fails on them.
+    warnings, reading never fails on them.
   - Never returns other values of the file (it holds keystore and database passwords).
 author:
   - wso2ops contributors (@wso2ops)
