@@ -5,6 +5,8 @@ import contextlib
 import json
 import re
 
+__all__ = ('argument_error', 'patch_module_args', 'render')
+
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
