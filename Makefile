@@ -72,11 +72,12 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	touch $@
 
-# The build venvs are recreated whenever their requirements file changes.
+# The build venvs are recreated whenever their requirements file changes. They hold no pip of their own
+# when python3's pip can install into them (pip >= 22.3, --python): that saves make demo ~8 s of ensurepip.
 $(BUILD)/venv-%/.installed: requirements-%.txt
 	rm -rf $(@D)
-	$(call NEW_VENV,$(@D))
-	$(@D)/bin/pip install --quiet -r $<
+	python3 -m venv --without-pip $(@D) && python3 -m pip --python $(@D)/bin/python install --quiet -r $< \
+	  || { rm -rf $(@D); $(call NEW_VENV,$(@D)); $(@D)/bin/pip install --quiet -r $<; }
 	touch $@
 
 $(COLLECTION_LINK):
