@@ -42,6 +42,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_HOME := $(BUILD)/ansible-home
+# Where modules run on localhost (the demo, the role test); make molecule unsets it for its podman hosts.
 export ANSIBLE_REMOTE_TEMP := $(BUILD)/tmp/ansible-remote
 export TMPDIR := $(BUILD)/tmp
 export CONTAINERS_CONF := $(ROOT)/molecule/containers.conf
@@ -168,9 +169,12 @@ tarball: $(RUNTIME_VENV)/.installed
 	@echo "make tarball: the failing demo run (port 70000) removed its temporary MI home"
 
 # The image build keeps its own temporary folder (debootstrap needs a file system that allows device nodes).
+# Molecule reaches the test hosts through podman: Ansible's remote temp there stays the hosts' default
+# ~/.ansible/tmp, and HOME points under .build/ so that the tasks molecule runs on localhost keep theirs here.
 molecule: venv
 	env -u TMPDIR tests/hosts/build-image.sh
-	molecule test --all
+	mkdir -p $(BUILD)/molecule-home
+	env -u ANSIBLE_REMOTE_TEMP HOME=$(BUILD)/molecule-home molecule test --all
 
 bench: venv
 	python tests/bench/run.py $(BENCH_ARGS)
