@@ -145,7 +145,7 @@ docs: $(DOCS_VENV)/.installed venv $(COLLECTION_LINK)
 	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && chmod og-w $(DOCS)/rst
 	PATH=$(DOCS_VENV)/bin:$$PATH \
 	  ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
-	  antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+	  antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg lint-collection-docs --plugin-docs --check-extra-docs-refs .
 	PATH=$(DOCS_VENV)/bin:$$PATH antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg \
 	  collection --use-current --dest-dir $(DOCS)/rst wso2ops.micro_integrator
 	cp docs/sphinx/index.rst $(DOCS)/rst/index.rst
