@@ -133,9 +133,10 @@ changelog: $(DOCS_VENV)/.installed
 	cd $(CHANGELOG_COPY) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD)/changelog \
 	  python $(ROOT)/tests/packaging/check_changelog.py .
 
-# For the maintainer before tagging: writes changelogs/changelog.yaml and CHANGELOG.rst, removes the fragments.
+# For the maintainer after merging and before tagging: folds the fragments and the new or renamed plugins into
+# the release of galaxy.yml's version, writes changelogs/changelog.yaml and CHANGELOG.rst, removes the fragments.
 changelog-release: $(DOCS_VENV)/.installed $(COLLECTION_LINK)
-	PATH=$(DOCS_VENV)/bin:$$PATH antsibull-changelog release --version $(VERSION) --update-existing
+	PATH=$(DOCS_VENV)/bin:$$PATH antsibull-changelog release --version $(VERSION) --update-existing --refresh-plugins prevent-removal
 	rm -f changelogs/.plugin-cache.yaml
 
 # Every module, filter and role page from the collection's own docs, the guides of docs/docsite/, and

@@ -103,7 +103,8 @@ def main(copy):
                       'run `make changelog-release` and commit both')
     known = yaml.safe_load(open(os.path.join(copy, 'changelogs', 'changelog.yaml')))['releases'] or {}
     date = known.get(version, {}).get('release_date')
-    run(copy, 'release', '--version', version, '--update-existing', *(['--date', date] if date else []))
+    run(copy, 'release', '--version', version, '--update-existing', '--refresh-plugins', 'prevent-removal',
+        *(['--date', date] if date else []))
     releases = yaml.safe_load(open(os.path.join(copy, 'changelogs', 'changelog.yaml')))['releases']
     errors += problems(copy, {str(k): v for k, v in releases.items()}, version)
     pending = list(difflib.unified_diff(committed_rst.splitlines(), open(os.path.join(copy, 'CHANGELOG.rst')).read()
