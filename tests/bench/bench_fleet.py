@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fleet benchmark: N simulated MI hosts (local connection, one MI home each, in a temp folder).
 
 Three playbooks run on the same inventory: the two-ping baseline, the mi_ports role (ours) and the

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`make bench`: engine and fleet benchmarks in one invocation; a table on stdout and results JSON.
 
     python tests/bench/run.py                 # engine + fleet N=50 (+ N=200 for the scale check) + peer

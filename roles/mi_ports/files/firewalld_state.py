@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Print, as JSON, the firewalld objects of one zone that the mi_ports role compares with its desired state.
 
 Read-only. One D-Bus client instead of several firewall-cmd processes. Usage: firewalld_state.py [ZONE] PREFIX
