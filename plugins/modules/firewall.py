@@ -23,8 +23,8 @@ description:
   - It never changes default policies, never enables, disables, resets or reloads a whole firewall on its own
     (firewalld excepted, see O(backend)), never touches objects it does not own, and refuses a listener on a
     port of O(reserved_ports) (SSH, port 22, always), so no rule it writes can close SSH.
-  - When no firewall guards the host, the result says so (RV(guarded) false and a warning): the MI ports,
-    the Management API included, are then open to every address.
+  - When no firewall guards the host, the result says so, with RV(guarded) false and a warning, since the MI
+    ports, the Management API included, are then open to every address.
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
@@ -56,7 +56,7 @@ options:
   listeners:
     description:
       - Every listener MI opens, as the port model gives them. A disabled listener or one without a port
-        (unresolved) gets no rule and is reported in RV(skipped).
+        (unresolved) gets no rule and is reported in RV(skipped_listeners).
     type: list
     elements: dict
     required: true
@@ -179,7 +179,7 @@ restricted_ports:
   type: list
   elements: int
   sample: [9164, 9201]
-skipped:
+skipped_listeners:
   description: Listeners that get no rule, with the reason (C(disabled), C(no port (unresolved))).
   returned: always
   type: list
@@ -286,7 +286,7 @@ def main():
     result = dict(
         changed=False, backend=backend, guarded=None, actions=[], rules_added=[], rules_removed=[],
         rules=[dict(rule._asdict(), family=family(rule.source)) for rule in desired.rules],
-        restricted_ports=desired.restricted, skipped=desired.skipped)
+        restricted_ports=desired.restricted, skipped_listeners=desired.skipped)
     if reason:
         result['detected'] = reason
     if plan is None:
