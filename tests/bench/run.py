@@ -34,6 +34,7 @@ if os.path.join(ROOT, '.build', 'collections') not in sys.path:
 
 import bench_engine  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fleet  # noqa: E402  pylint: disable=wrong-import-position
+import bench_podman  # noqa: E402  pylint: disable=wrong-import-position
 
 CORPUS = os.path.join(os.path.dirname(ROOT), 'shared', 'corpus', 'wso2-micro-integrator')
 RESULTS = os.path.join(HERE, 'results')
@@ -41,6 +42,7 @@ MAX_HOSTS = 500
 TARGET_RERUN_RATIO = 1.0
 TARGET_FLAT = 0.20
 TARGET_MODULES_PER_INSTANCE = 2
+TARGET_FIREWALL_EXECUTIONS = 1
 
 
 def parse_args(argv):
@@ -58,6 +60,12 @@ def parse_args(argv):
     parser.add_argument('--no-peer', action='store_true', help='skip the peer approach')
     parser.add_argument('--engine-seconds', type=float, default=6.0, help='time budget per engine case (6)')
     parser.add_argument('--keep', action='store_true', help='keep the temp folder of the simulated hosts')
+    parser.add_argument('--podman', action='store_true',
+                        help='also run the role on real podman test hosts with each firewall backend (root, podman)')
+    parser.add_argument('--podman-only', action='store_true', help='only the podman test hosts')
+    parser.add_argument('--podman-hosts', type=int, default=3,
+                        help='podman test hosts per backend; host i runs i MI instances (3)')
+    parser.add_argument('--podman-repeat', type=int, default=3, help='alternated rounds on the podman hosts (3)')
     args = parser.parse_args(argv)
     if not 1 <= args.hosts <= MAX_HOSTS or not 0 <= args.scale_hosts <= MAX_HOSTS:
         parser.error('--hosts and --scale-hosts must be between 1 and %d' % MAX_HOSTS)
@@ -185,6 +193,17 @@ def targets(results):
         worst = max(probe['modules_per_instance_rerun'].values())
         found.append(('converged host, firewall none: <= %d module executions per instance'
                       % TARGET_MODULES_PER_INSTANCE, '%.1f' % worst, worst <= TARGET_MODULES_PER_INSTANCE))
+    for backend, data in sorted(results.get('podman', {}).get('backends', {}).items()):
+        worst = max(data['firewall_executions_per_host'].values())
+        ok = data['failed_runs'] == 0
+        found.append(('podman %s: converged host, any number of instances: <= %d firewall module execution'
+                      % (backend, TARGET_FIREWALL_EXECUTIONS), '%d' % worst if ok else '%d runs failed' % data['failed_runs'],
+                      ok and 0 < worst <= TARGET_FIREWALL_EXECUTIONS))
+        ratio = data['ratio_rerun_vs_two_pings']
+        found.append(('podman %s: converged re-run <= %.1fx two pings on the same hosts' % (backend, TARGET_RERUN_RATIO),
+                      '%.2fx' % ratio, ratio <= TARGET_RERUN_RATIO))
+        found.append(('podman %s: 0 hosts changed on the re-run' % backend, '%s changed' % data['hosts_changed_rerun'],
+                      data['hosts_changed_rerun'] == 0 and data['hosts_failed'] == 0))
     scale = results.get('scale')
     if main and scale:
         baseline = _change(main, scale, 'baseline: 2x ping')
@@ -295,11 +314,15 @@ def main(argv=None):
     results = {'started': started.isoformat(), 'machine': {'cpus': os.cpu_count(), 'python': platform.python_version(),
                                                            'load_avg_start': os.getloadavg()},
                'args': vars(args)}
+    if args.podman_only:
+        args.podman = args.engine_only = args.fleet_only = True
     if not args.fleet_only:
         _say('engine benchmark')
         results['engine'] = bench_engine.run(CORPUS, budget_s=args.engine_seconds)
     workdir = tempfile.mkdtemp(prefix='mi-bench-')
     try:
+        if args.podman:
+            results['podman'] = bench_podman.section(args, workdir, os.path.join(RESULTS, 'logs'), _say)
         if not args.engine_only:
             _say('fleet benchmark in %s' % workdir)
             results['probe'] = finish_probe(probe_section(args, workdir))
@@ -332,6 +355,8 @@ def report(results):
         print_slowest_tasks(results)
     if 'probe' in results:
         print_probe(results['probe'])
+    if 'podman' in results:
+        bench_podman.report(results['podman'])
     print_targets(results['targets'])
     print('\nload average %s at start, %s at end; %d CPUs; %.0f s in all' % (
         ' '.join('%.1f' % x for x in results['machine']['load_avg_start']),
