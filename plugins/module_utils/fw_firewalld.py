@@ -75,8 +75,8 @@ def _unique(items):
 
 def needs_reload(wanted, current):
     """A service the zone will name is missing at runtime or has other ports there."""
-    used = set(wanted['zone_services']) | set(re.search(r'service name="([^"]+)"', r).group(1)
-                                               for r in wanted['rich_rules'])
+    named = [re.search(r'service name="([^"]+)"', rule).group(1) for rule in wanted['rich_rules']]
+    used = set(wanted['zone_services']) | set(named)
     return any(current['runtime_services'].get(name) != wanted['services'][name]['ports'] for name in used)
 
 

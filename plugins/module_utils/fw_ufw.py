@@ -92,8 +92,8 @@ def rule_text(key):
     """A rule as `ufw show added` prints it."""
     if key.source is None:
         return "ufw allow %d/tcp comment '%s'" % (key.port, key.comment)
-    return "ufw allow from %s to any port %d proto tcp comment '%s'" % (host_address(key.source), key.port,
-                                                                       key.comment)
+    return "ufw allow from %s to any port %d proto tcp comment '%s'" % (
+        host_address(key.source), key.port, key.comment)
 
 
 def delete_argv(rule):

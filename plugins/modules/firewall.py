@@ -60,7 +60,7 @@ options:
     type: list
     elements: dict
     required: true
-    options:
+    suboptions:
       instance:
         description: Instance name (letters, digits, C(_), C(-)); it names the firewall objects.
         type: str
@@ -121,6 +121,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Runs on Linux hosts with one of the firewalls above (and systemd for nftables).
 seealso:
   - module: wso2ops.micro_integrator.deployment_toml
   - ref: wso2ops.micro_integrator.mi_ports

@@ -78,7 +78,7 @@ class PodmanFleet(object):
             podman('run', '-d', '--name', name, '--hostname', name, '--network', NETWORK, '--cap-add', 'NET_ADMIN',
                    '--cap-add', 'NET_RAW', '--systemd=always', IMAGE, '/sbin/init')
         for name in self.all_names():
-            for _ in range(90):
+            for _attempt in range(90):
                 state = podman('exec', name, 'systemctl', 'is-system-running', check=False).stdout.strip()
                 if state in ('running', 'degraded'):
                     break

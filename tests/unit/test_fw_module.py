@@ -18,8 +18,8 @@ def test_backend_none_changes_nothing_and_reports_the_rules(module_runner):
     assert result['changed'] is False and result['backend'] == 'none' and result['guarded'] is None
     assert [(r['port'], r['source']) for r in result['rules']][:2] == [(8290, None), (9201, '10.0.0.0/8')]
     assert result['restricted_ports'] == [9201]
-    assert result['skipped_listeners'] == [{'instance': 'mi', 'name': 'management_https', 'port': 9164,
-                                  'exposure': 'management', 'reason': 'disabled'}]
+    assert result['skipped_listeners'] == [
+        {'instance': 'mi', 'name': 'management_https', 'port': 9164, 'exposure': 'management', 'reason': 'disabled'}]
     assert 'warnings' not in result
 
 

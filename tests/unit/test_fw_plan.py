@@ -196,8 +196,8 @@ def verbs(plan):
 
 def test_firewalld_fresh_host_defines_services_adds_them_permanently_and_reloads_once():
     plan = fw_firewalld.plan(desired(), fwd_state())
-    assert [v for v, _ in verbs(plan)].count('service_add') == 3
-    assert all(layer in (None, 'permanent') for _, layer in verbs(plan))
+    assert [v for v, _layer in verbs(plan)].count('service_add') == 3
+    assert all(layer in (None, 'permanent') for _verb, layer in verbs(plan))
     assert plan.actions[-1].verb == 'reload' and plan.problems == []
 
 
@@ -215,7 +215,7 @@ def test_firewalld_source_change_needs_no_reload_and_changes_both_layers():
 
 def test_firewalld_port_change_updates_definitions_and_reloads():
     plan = fw_firewalld.plan(desired(listeners(offset=3)), fwd_state(desired()))
-    assert [v for v, _ in verbs(plan)] == ['service_update'] * 3 + ['reload']
+    assert [v for v, _layer in verbs(plan)] == ['service_update'] * 3 + ['reload']
 
 
 def test_firewalld_refuses_a_reload_that_would_drop_runtime_only_changes():
@@ -232,7 +232,7 @@ def test_firewalld_instance_removed_loses_exactly_its_objects_without_reload():
     plan = fw_firewalld.plan(desired(ONE), fwd_state(desired(TWO)))
     assert plan.actions and all('wso2ops-mi-b-' in a.text for a in plan.actions)
     assert ('reload', None) not in verbs(plan)
-    assert [v for v, _ in verbs(plan)].count('service_remove') == 3
+    assert [v for v, _layer in verbs(plan)].count('service_remove') == 3
     assert all('wso2ops-mi-b-' in line for line in plan.removed) and plan.added == []
 
 
@@ -257,7 +257,7 @@ def test_firewalld_objects_only_in_one_layer_are_completed():
     state = fwd_state(desired())
     state['zones']['public']['runtime'] = {'services': [], 'rich_rules': []}
     plan = fw_firewalld.plan(desired(), state)
-    assert set(layer for _, layer in verbs(plan)) == set(['runtime'])
+    assert set(layer for _verb, layer in verbs(plan)) == set(['runtime'])
     assert any(line.endswith('(permanent only)') for line in plan.before)
 
 
