@@ -37,13 +37,18 @@ def read_units(host, units=UNITS):
 
 
 def read(host, units):
-    """Plain data for choose(): unit states, ufw's switch, and the nftables base chains on the input hook."""
+    """Plain data for choose(): unit states, ufw's switch, and (only when neither firewalld nor ufw is
+    active) the nftables base chains on the input hook. A host where nft cannot list (no nf_tables, no
+    privilege) counts as having no ruleset."""
     state = {'units': units, 'ufw_enabled': False, 'input_chains': []}
+    if _active(state, 'firewalld.service'):
+        return state
     if host.which('ufw'):
         state['ufw_enabled'] = fw_ufw.parse_settings(host.read(fw_ufw.CONF)).get('ENABLED', '').lower() == 'yes'
-    if host.which('nft'):
-        chains = fw_nftables.parse_chains(host.run(['nft', '-j', 'list', 'chains'])[1])
-        state['input_chains'] = [c for c in chains if c['hook'] == 'input']
+    if not state['ufw_enabled'] and host.which('nft'):
+        rc, out, dummy = host.run(['nft', '-j', 'list', 'chains'], check=False)
+        if rc == 0:
+            state['input_chains'] = [c for c in fw_nftables.parse_chains(out) if c['hook'] == 'input']
     return state
 
 

@@ -250,7 +250,7 @@ def read_and_plan(host, backend, desired, params):
     if backend == 'auto':
         state = fw_detect.read(host, units)
         backend, reason = fw_detect.choose(state)
-        input_chains = state['input_chains']
+        input_chains = state['input_chains'] if backend == 'nftables' else None
     if backend == 'nftables':
         return backend, reason, fw_nftables.plan(desired, fw_nftables.read(host, units, input_chains))
     if backend == 'firewalld':
