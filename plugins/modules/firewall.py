@@ -81,6 +81,22 @@ options:
         description: Whether MI opens the listener.
         type: bool
         default: true
+      apis:
+        description:
+          - The internal APIs the port serves (as M(wso2ops.micro_integrator.instances) returns them). A port that
+            serves C(management_api) is never opened to every address.
+        type: list
+        elements: str
+        default: []
+      key:
+        description: The listener's deployment.toml key (informative).
+        type: str
+      protocol:
+        description: The listener's protocol (informative).
+        type: str
+      bind_address:
+        description: The listener's bind address (informative; rules apply to every address of the host).
+        type: str
   public_sources:
     description:
       - Networks (IPv4 or IPv6 address or CIDR) allowed to reach C(public) listeners. Null means any address,
@@ -231,6 +247,10 @@ ARGUMENT_SPEC = dict(
         port=dict(type='int'),
         exposure=dict(type='str', required=True, choices=['public', 'management', 'monitoring']),
         enabled=dict(type='bool', default=True),
+        apis=dict(type='list', elements='str', default=[]),
+        key=dict(type='str', no_log=False),
+        protocol=dict(type='str'),
+        bind_address=dict(type='str'),
     )),
     public_sources=dict(type='list', elements='str'),
     management_sources=dict(type='list', elements='str', default=[]),
