@@ -57,7 +57,7 @@ def parse_rules(text, v6=False):
         body, comment = line[len('### tuple ###'):], ''
         if ' comment=' in body:
             body, comment = body.split(' comment=', 1)
-            comment = binascii.unhexlify(comment.strip()).decode('utf-8', 'replace')
+            comment = _unhex(comment.strip())
         fields = body.split()
         if len(fields) not in (7, 9):
             continue  # ufw skips these too ("malformed tuple")
@@ -65,6 +65,13 @@ def parse_rules(text, v6=False):
         found.append(Tuple(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], apps, fields[-1],
                            comment, v6))
     return found
+
+
+def _unhex(text):
+    try:
+        return binascii.unhexlify(text).decode('utf-8', 'replace')
+    except (binascii.Error, ValueError):
+        return text  # not ufw's encoding: kept as written, so it is never taken for ours
 
 
 def is_ours(rule):
@@ -81,11 +88,11 @@ def key_of(rule):
     """Key for a simple allow rule (source None when it is any address), else None."""
     if not _simple_allow(rule):
         return None
-    return Key(int(rule.dport), None if rule.src in ANY else _canonical(rule.src), rule.comment)
-
-
-def _canonical(address):
-    return str(ipaddress.ip_network(address, strict=False))
+    try:
+        source = None if rule.src in ANY else str(ipaddress.ip_network(rule.src, strict=False))
+    except ValueError:
+        return None
+    return Key(int(rule.dport), source, rule.comment)
 
 
 def rule_text(key):

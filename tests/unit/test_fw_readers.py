@@ -106,6 +106,12 @@ def test_ufw_rule_files_are_read_as_ufw_reads_them():
         'wso2ops-mi mi edited', 'wso2ops-mi mi http', 'wso2ops-mi mi management_http', 'wso2ops-mi mi management_https']
 
 
+def test_a_rules_file_line_that_ufw_would_not_write_is_read_without_failing():
+    rules = fw_ufw.parse_rules('### tuple ### allow tcp 80 0.0.0.0/0 any not-an-address in comment=zz\n'
+                               '### tuple ### allow tcp\n')
+    assert len(rules) == 1 and not fw_ufw.is_ours(rules[0]) and fw_ufw.key_of(rules[0]) is None
+
+
 def test_our_ufw_rules_are_written_as_ufw_show_added_prints_them():
     shown = fixture('ufw_show_added.txt').splitlines()
     ours = [r for r in ufw_current()['rules'] if fw_ufw.is_ours(r) and fw_ufw.key_of(r)]
