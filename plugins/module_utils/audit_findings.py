@@ -24,6 +24,9 @@ KINDS = {
         'critical', 'Management API or debugger reachable from any address',
         'Restrict the port to your admin networks (mi_ports_management_sources) or set '
         '[management_api] protocols = "https" to take the Management API off the HTTP port.'),
+    'not_audited': Kind(
+        'high', 'Host not audited',
+        'Make the host reachable and run the audit with become: true (it needs root to read every socket).'),
     'unreadable': Kind(
         'high', 'Instance cannot be read',
         'Fix what the message names (path, unit or value) so that MI, and the audit, can read it.'),
@@ -66,8 +69,8 @@ KINDS = {
         'Add the instance to the inventory (mi_ports_instances), or stop it.'),
     'random_port': Kind(
         'info', 'Listening on a port the kernel picked (JMX/RMI or another random listener)',
-        'Nothing to do unless it must be reached: then give it a fixed port '
-        '(e.g. -Dcom.sun.management.jmxremote.rmi.port).'),
+        'Nothing to do unless it must be reached: then give it a fixed port, '
+        'such as -Dcom.sun.management.jmxremote.rmi.port.'),
 }
 
 

@@ -124,6 +124,9 @@ class _Instance(object):
         self.configured = self.running = None
         self.offsets = {'configured': None, 'configured_source': None, 'running': None, 'running_source': None}
 
+    def entry_pids(self):
+        return [process['pid'] for process in self.processes]
+
     def add(self, kind, message, ports=(), **fields):
         self.findings.append(finding(kind, self.name, message, ports, **fields))
 
@@ -139,8 +142,9 @@ class _Instance(object):
         for row in self.rows.values():
             row['reachable'] = reach_of(self.host.get('firewall'), row['port'], row['addresses'])
         if self.processes:
-            self._offsets()
-            self._listener_drift()
+            if self.configured and not self.configured['problems']:  # else MI would not start with this file
+                self._offsets()
+                self._listener_drift()
         elif self.entry.get('listed', True):
             self.add('instance_down', 'no running JVM of %s%s' % (self.entry['home'], self._unit_state()),
                      service=self.entry.get('service') or 'it')
@@ -222,7 +226,8 @@ class _Instance(object):
             if row['configured'] and not row['listening']:
                 (pending if port not in previous or self._changed_after_start() else failed).append(port)
             elif row['listening'] and not row['configured'] and port in previous and row['label'] == 'unknown':
-                row.update(label='stale', name=previous[port])
+                row.update(label='stale', name=previous[port],
+                           exposure=(self.configured or self.running)['ports'][previous[port]]['exposure'])
                 stale.append(port)
             elif row['listening'] and not row['configured']:
                 {'random': random, 'unknown': unexpected}.get(row['label'], []).append(port)
@@ -235,8 +240,9 @@ class _Instance(object):
             self.add('listener_failed', '%s configured and expected since MI started at %s, but not listening'
                      % (_ports(failed), _when(self.started)), failed)
         if unexpected:
-            self.add('unexpected_listener', 'the JVM listens on %s, which its configuration does not have'
-                     % _ports(unexpected), unexpected)
+            self.add('unexpected_listener', 'the JVM listens on %s, which its configuration does not have%s'
+                     % (_ports(unexpected), ' (maybe from before the change: the file changed after MI started)'
+                        if self._changed_after_start() else ''), unexpected)
         if random:
             low, high = self.host.get('ephemeral', (32768, 60999))
             self.add('random_port', 'the JVM listens on %s, in the kernel\'s ephemeral range %d-%d'
@@ -250,8 +256,6 @@ class _Instance(object):
             self.started)
 
     def _offsets(self):
-        if not self.configured:
-            return
         running, how = self._running_offset()
         wanted, source = self.configured['offset'], self.configured['offset_source']
         self.offsets.update(running=running, running_source=how)
@@ -355,21 +359,22 @@ def _conflicts(instances):
     for conflict in port_conflicts(models):
         found.append(finding('port_conflict', conflict['second'].split()[0], 'port %d is configured for both %s and %s'
                              % (conflict['port'], conflict['first'], conflict['second']), [conflict['port']]))
-    owners = dict((pid, i.name) for i in instances for pid in (p['pid'] for p in i.processes))
+    owners = dict((pid, i) for i in instances for pid in (p['pid'] for p in i.processes))
     for instance in instances:
-        own = set(p['pid'] for p in instance.processes)
         for port, row in sorted(instance.rows.items()):
             if row['configured']:
-                found.extend(_held(instance.name, row, owners, own))
+                found.extend(_held(instance, row, owners))
     return found
 
 
-def _held(name, row, owners, own):
-    found = []
+def _held(instance, row, owners):
+    """Another process on a configured port; an instance configured for it too is a conflict said above."""
+    found, name = [], instance.name
     for socket in row.get('host_sockets') or []:
-        others = [pid for pid in socket['pids'] or [] if pid not in own]
+        others = [pid for pid in socket['pids'] or [] if pid not in instance.entry_pids() and not (
+            pid in owners and owners[pid].rows.get(row['port'], {}).get('configured'))]
         if others:
-            holder = ', '.join('instance %s (pid %d)' % (owners[pid], pid) if pid in owners else
+            holder = ', '.join('instance %s (pid %d)' % (owners[pid].name, pid) if pid in owners else
                                '%s (pid %d)' % (program, pid) for pid, program in zip(socket['pids'], socket['programs'])
                                if pid in others)
             found.append(finding('port_conflict', name, 'port %d (%s %s) is held by %s' % (
