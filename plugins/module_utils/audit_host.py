@@ -393,14 +393,19 @@ def _stale_rules(instances, firewall, host_sockets):
         if rule.get('owner') != 'ours' or rule['action'] != 'accept' or rule['port'] in configured:
             continue
         rows.setdefault((rule.get('instance'), rule['port']), []).append(rule)
+    per_instance = {}
     for (instance, port), rules in sorted(rows.items(), key=lambda item: (str(item[0][0]), item[0][1])):
         holder = listening_ports.get(port)
-        exposes = ', now exposing %s (pid %s)' % (', '.join(holder['programs'] or ['?']), ', '.join(
-            str(pid) for pid in holder['pids'] or [])) if holder else ''
         if holder and any(port in i.rows and i.rows[port]['listening'] for i in instances):
             continue  # an instance listens there (unexpected_listener says so)
-        found.append(finding('stale_rule', instance, 'rule %s opens port %d, where no instance is configured%s' % (
-            rules[0]['text'], port, exposes or ' and nothing listens'), [port]))
+        exposes = ', now exposing %s (pid %s)' % (', '.join(holder['programs'] or ['?']), ', '.join(
+            str(pid) for pid in holder['pids'] or [])) if holder else ''
+        per_instance.setdefault(instance, []).append((port, '%s (%s%s)' % (
+            port, rules[0]['text'], exposes or ', nothing listens')))
+    for instance, items in sorted(per_instance.items(), key=lambda item: str(item[0])):
+        found.append(finding('stale_rule', instance, 'our rules open %s where no instance is configured: %s' % (
+            _ports([port for port, _text in items]), '; '.join(text for _port, text in items)),
+            [port for port, _text in items]))
     return found, rows
 
 

@@ -200,7 +200,7 @@ def test_a_stale_rule_of_an_instance_no_longer_listed_gets_its_own_rows():
     assert gone['listed'] is False and [(r['port'], r['rules'], r['findings']) for r in gone['rows']] == [
         (8400, ['tcp dport 8400'], ['stale_rule'])]
     assert result['findings'][0]['message'] == (
-        'rule tcp dport 8400 opens port 8400, where no instance is configured, now exposing python3 (pid 777)')
+        'our rules open port 8400 where no instance is configured: 8400 (tcp dport 8400, now exposing python3 (pid 777))')
 
 
 def test_a_socket_on_loopback_only_is_local_whatever_the_firewall():
