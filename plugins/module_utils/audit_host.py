@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import re
 import time
 
@@ -24,6 +23,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deploymen
     TomlEditError,
     read_model,
 )
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_reach import our_rules, reach_of
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import (
     PortError,
     listening,
@@ -67,47 +67,6 @@ def _labels(processes):
             if str(properties.get(name, '')).isdigit():
                 labels[int(properties[name])] = 'jmx'
     return labels
-
-
-def _is_loopback(address):
-    try:
-        return ipaddress.ip_address(address.replace('::ffff:', '')).is_loopback
-    except ValueError:
-        return False
-
-
-# -- reachability -----------------------------------------------------------------------------------
-def reach_of(firewall, port, addresses=()):
-    """What the firewall lets through to port: {'state': any|sources|closed|local|unknown, 'sources', 'by'}.
-
-    firewall: {'guarded', 'default' ('any' or 'closed'), 'rules': [{'port', 'source' (None = any),
-    'action' ('accept' or 'drop'), 'owner', 'text'}] in the order the backend applies them} or None
-    when it could not be read. The first rule that matches a source decides for it.
-    """
-    if addresses and all(_is_loopback(address) for address in addresses):
-        return {'state': 'local', 'sources': [], 'by': 'bound to loopback only'}
-    if firewall is None:
-        return {'state': 'unknown', 'sources': [], 'by': 'firewall not read'}
-    if not firewall['guarded']:
-        return {'state': 'any', 'sources': [], 'by': 'no firewall'}
-    sources, by = [], []
-    for rule in firewall['rules']:
-        if rule['port'] != port:
-            continue
-        by.append(rule['text'])
-        if rule['action'] == 'drop' and rule['source'] is None:
-            return _reach(sources, by)
-        if rule['action'] == 'accept' and rule['source'] is None:
-            return {'state': 'any', 'sources': [], 'by': '; '.join(by)}
-        if rule['action'] == 'accept' and rule['source'] not in sources:
-            sources.append(rule['source'])
-    if firewall['default'] == 'any':
-        return {'state': 'any', 'sources': [], 'by': '; '.join(by + ['default policy accept'])}
-    return _reach(sources, by + ['default policy'])
-
-
-def _reach(sources, by):
-    return {'state': 'sources' if sources else 'closed', 'sources': sources, 'by': '; '.join(by)}
 
 
 # -- one instance -----------------------------------------------------------------------------------
@@ -389,8 +348,8 @@ def _stale_rules(instances, firewall, host_sockets):
     configured = set(port for i in instances for port, row in i.rows.items() if row['configured'])
     listening_ports = dict((socket['port'], socket) for socket in host_sockets)
     found, rows = [], {}
-    for rule in firewall['rules']:
-        if rule.get('owner') != 'ours' or rule['action'] != 'accept' or rule['port'] in configured:
+    for rule in our_rules(firewall):
+        if rule['port'] in configured:
             continue
         rows.setdefault((rule.get('instance'), rule['port']), []).append(rule)
     per_instance = {}
@@ -416,14 +375,14 @@ def audit_host(entries, host):
     {'name', 'home', 'service', 'listed', 'path', 'text' (None when unreadable), 'problems', 'startup'
     (host_read.startup_of()), 'inbound_endpoints', 'file_mtime', 'processes': [{'pid', 'argv', 'environ',
     'started', 'sockets' (proc_scan.listening_sockets(pid=N))}]}.
-    host: {'firewall' (see reach_of), 'ephemeral' (low, high), 'sockets': a function (ports) -> the host's
+    host: {'firewall' (fw_reach: None when not read), 'ephemeral' (low, high), 'sockets': a function (ports) -> the host's
     sockets listening on those ports, with their owners (proc_scan.listening_sockets(ports=...))}.
     Returns {'instances': [...], 'findings': [...], 'firewall': {...}}.
     """
     instances = [_Instance(entry, host).build() for entry in entries]
     firewall = host.get('firewall')
     ports = set(port for i in instances for port, row in i.rows.items() if row['configured'])
-    ports.update(rule['port'] for rule in (firewall or {}).get('rules', []) if rule.get('owner') == 'ours')
+    ports.update(rule['port'] for rule in our_rules(firewall))
     host_sockets = host['sockets'](ports) if host.get('sockets') and ports else []
     for instance in instances:
         for port, row in instance.rows.items():

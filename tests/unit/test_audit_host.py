@@ -13,7 +13,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_fin
     rank,
     worst,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_host import audit_host, reach_of
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_host import audit_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_reach import reach_of, rule
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_startup import BOOTSTRAP_CLASS
 
 STARTED = 1000000.0
@@ -40,9 +41,12 @@ def instance(name='a', text='[server]\n', processes=None, jvm_args=(), mtime=STA
 
 
 def firewall(rules=(), guarded=True, default='closed'):
-    return {'backend': 'nftables', 'guarded': guarded, 'default': default, 'reason': 'test', 'rules': [
-        dict({'source': None, 'action': 'accept', 'owner': 'operator', 'instance': None, 'name': None,
-              'text': 'rule %d' % index}, **rule) for index, rule in enumerate(rules)]}
+    """One chain of rules {'port', 'source', 'action', 'owner' ('ours' with 'instance' and 'name'), 'text'}."""
+    plain = [rule([(item['port'], item['port'])], item.get('source'), item.get('action', 'accept'),
+                  'wso2ops-mi %s %s' % (item['instance'], item['name']) if item.get('owner') == 'ours' else None,
+                  item.get('text', 'rule %d' % index)) for index, item in enumerate(rules)]
+    return {'backend': 'nftables', 'guarded': guarded, 'reason': 'test', 'notes': [],
+            'chains': [{'name': 'input', 'policy': default, 'rules': plain}]}
 
 
 OPEN_AS_INTENDED = firewall([{'port': 8290}, {'port': 8253}, {'port': 9201, 'source': '10.0.0.0/8'},
@@ -213,6 +217,7 @@ def test_without_a_firewall_read_reachability_is_unknown_and_no_reach_finding():
     result = run([instance()], None)
     assert kinds(result) == [] and result['firewall'] == {'backend': 'unknown', 'guarded': None,
                                                           'reason': 'not read'}
+    assert set(row['reachable']['state'] for row in result['instances'][0]['rows']) == {'unknown'}
 
 
 @pytest.mark.parametrize('rules, default, expected', [
