@@ -192,8 +192,8 @@ def _nft_rule(item, chains, depth, notes):
 def _nft_text(item, fields, action):
     parts = ['ip saddr %s' % fields['source']] if fields['source'] else []
     if fields['ports']:
-        parts.append('tcp dport %s' % ','.join('%d' % low if low == high else '%d-%d' % (low, high)
-                                              for low, high in fields['ports']))
+        ports = ['%d' % low if low == high else '%d-%d' % (low, high) for low, high in fields['ports']]
+        parts.append('tcp dport %s' % ','.join(ports))
     parts.append(action)
     if item.get('comment'):
         parts.append('comment "%s"' % item['comment'])

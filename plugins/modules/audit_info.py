@@ -20,6 +20,8 @@ description:
   - Compares the three and returns the drift as findings, each with a severity and the fix in one sentence (see
     RV(findings)). Also reports MI JVMs that run from a home not in O(instances).
   - Changes nothing on the host, in check mode or not.
+  - The P(wso2ops.micro_integrator.mi_audit#role) role runs it on every host and writes the fleet report (HTML, JSON,
+    Markdown) on the controller.
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
@@ -73,6 +75,7 @@ attributes:
     description: The same read in check mode; the module never changes anything.
   diff_mode:
     support: none
+    description: The module changes nothing, so it has no diff.
   platform:
     support: full
     platforms: posix
@@ -83,7 +86,10 @@ notes:
   - Environment values and the file's secrets are never returned; only ports, offsets and where they come from.
 seealso:
   - module: wso2ops.micro_integrator.instances
-  - role: wso2ops.micro_integrator.mi_audit
+  - plugin: wso2ops.micro_integrator.audit_fleet
+    plugin_type: filter
+  - plugin: wso2ops.micro_integrator.audit_render
+    plugin_type: filter
 """
 
 EXAMPLES = r"""

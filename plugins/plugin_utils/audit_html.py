@@ -88,8 +88,8 @@ def _e(value):
 
 
 def _th(names):
-    return '<thead><tr>%s</tr></thead>' % ''.join('<th scope="col"><button type="button">%s</button></th>' % _e(name)
-                                                   for name in names)
+    cells = ['<th scope="col"><button type="button">%s</button></th>' % _e(name) for name in names]
+    return '<thead><tr>%s</tr></thead>' % ''.join(cells)
 
 
 def _td(value, sort=None, css=None, title=None):

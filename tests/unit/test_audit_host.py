@@ -53,7 +53,8 @@ OPEN_AS_INTENDED = firewall([{'port': 8290}, {'port': 8253}, {'port': 9201, 'sou
                              {'port': 9164, 'source': '10.1.0.0/16'}])
 
 
-def run(entries, fw=OPEN_AS_INTENDED, sockets=None):
+def run(entries, fw='as intended', sockets=None):
+    fw = OPEN_AS_INTENDED if fw == 'as intended' else fw
     host_sockets = sockets if sockets is not None else [
         s for entry in entries for p in entry['processes'] for s in p['sockets']]
     return audit_host(entries, {'firewall': fw, 'ephemeral': (32768, 60999),
@@ -144,8 +145,8 @@ CASES = [
     ('an MI JVM from a home that is not listed',
      [instance(), instance('x', listed=False, processes=[jvm(202, [8291, 8254, 9202, 9165], home='/opt/mi/x')],
                            text='[server]\noffset = 11\n')],
-     firewall([{'port': p} for p in (8290, 8253, 8291, 8254)] + [{'port': p, 'source': '10.0.0.0/8'}
-                                                                  for p in (9201, 9164, 9202, 9165)]),
+     firewall([{'port': p} for p in (8290, 8253, 8291, 8254)]
+              + [{'port': p, 'source': '10.0.0.0/8'} for p in (9201, 9164, 9202, 9165)]),
      [('unlisted_instance', 'low', ())]),
 ]
 

@@ -84,8 +84,8 @@ def test_clean_instance_then_drift_without_changing_anything(tmp_path, standins,
     check = module_runner('audit_info', args, check=True)
     assert check['changed'] is False and [digest(clean), digest(drift)] == before
     assert instance_findings(check, 'clean') == []
-    assert instance_findings(check, 'drift') == [('offset_drift', 'high'), ('restart_pending', 'medium'),
-                                                  ('unexpected_listener', 'medium')]
+    assert instance_findings(check, 'drift') == [
+        ('offset_drift', 'high'), ('restart_pending', 'medium'), ('unexpected_listener', 'medium')]
     drifted = [i for i in check['instances'] if i['name'] == 'drift'][0]
     assert drifted['offset'] == {'configured': drift_offset + 1, 'configured_source': 'file',
                                  'running': drift_offset, 'running_source': 'inferred from the listening sockets'}
@@ -103,8 +103,7 @@ def test_the_running_jvms_offset_against_its_jvm_args(standins, module_runner):
                                                ('restart_pending', 'medium')]
 
 
-def test_an_mi_jvm_that_is_not_listed_is_found_and_a_listed_one_that_is_not_running(tmp_path, standins,
-                                                                                     module_runner):
+def test_an_unlisted_mi_jvm_is_found_and_a_listed_one_not_running(tmp_path, standins, module_runner):
     offset = offset_for_free_ports()
     home = standins('other', '[server]\noffset = %d\n' % offset)
     idle = write_home(tmp_path / 'idle', '[server]\n')

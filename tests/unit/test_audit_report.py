@@ -22,8 +22,9 @@ from test_audit_host import OPEN_AS_INTENDED, STARTED, firewall, instance, jvm
 HOSTILE = '<script>alert(1)</script>|x&"\''
 
 
-def host_result(entries, fw=OPEN_AS_INTENDED):
+def host_result(entries, fw='as intended'):
     """What audit_info returns for a host (the module adds the summary; the report does not need it)."""
+    fw = OPEN_AS_INTENDED if fw == 'as intended' else fw
     sockets = [s for entry in entries for p in entry['processes'] for s in p['sockets']]
     return audit_host(entries, {'firewall': fw, 'ephemeral': (32768, 60999),
                                 'sockets': lambda ports: [s for s in sockets if s['port'] in ports]})
@@ -31,8 +32,8 @@ def host_result(entries, fw=OPEN_AS_INTENDED):
 
 def sample():
     drifted = [instance(text='[server]\noffset = 13\n', mtime=STARTED + 30),
-               instance('b', text='[server]\noffset = 20\n', processes=[jvm(102, [8300, 8263, 9211, 9174, 7777],
-                                                                              home='/opt/mi/b')])]
+               instance('b', text='[server]\noffset = 20\n',
+                        processes=[jvm(102, [8300, 8263, 9211, 9174, 7777], home='/opt/mi/b')])]
     exposed = firewall([{'port': 8290}, {'port': 8253}, {'port': 9201, 'source': '10.0.0.0/8'}, {'port': 9164}])
     return {
         'web1': host_result(drifted, firewall([{'port': p} for p in (8290, 8253, 8293, 8256, 8300, 8263)]
@@ -112,7 +113,7 @@ def test_html_escapes_every_value_and_loads_nothing_from_outside():
 
 def test_html_marks_drift_and_orders_findings_by_severity():
     page = render_html(fleet(sample(), 'high', generated='2026-11-24T10:00:00Z'))
-    rows = re.findall(r'<tr class="drift sev-(\w+)">', page.split('<section')[0])
+    rows = re.findall(r'<tr class="drift sev-(\w+)">', page.split('<section', maxsplit=1)[0])
     assert rows == ['critical', 'high', 'high', 'high', 'medium', 'medium']
     assert '4 finding(s) at or above high: the audit fails (fail_on).' in page
     assert re.search(r'data-count="critical"><b>1</b>', page) and re.search(r'data-count="ports"><b>21</b>', page)
