@@ -1,36 +1,84 @@
 # Two entry points for operators and CI: `make demo` and `make test`.
-# Every target installs what it needs into a project-local virtualenv from requirements.txt.
+# Each target installs what it needs into a virtualenv of its own from a pinned requirements file:
+#   .venv/                 requirements.txt           development and tests (lint, pytest, molecule, ansible-test)
+#   .build/venv-runtime/   requirements-runtime.txt   ansible-core and tomlkit only: make demo, the tarball check
+#   .build/venv-docs/      requirements-docs.txt      antsibull-docs, Sphinx, antsibull-changelog
+#   .build/venv-compat/    requirements-compat.txt    the lowest ansible-core that meta/runtime.yml claims
+# Nothing is written outside the checkout except pip's cache and podman's images and containers
+# (make molecule): Ansible's home, temporary files and tool caches all live under .build/.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 ROOT := $(abspath .)
 VENV ?= $(ROOT)/.venv
 BUILD := $(ROOT)/.build
+RUNTIME_VENV := $(BUILD)/venv-runtime
+DOCS_VENV := $(BUILD)/venv-docs
+COMPAT_VENV := $(BUILD)/venv-compat
 # Ansible finds this collection through a symlinked ansible_collections tree.
 COLLECTIONS := $(BUILD)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/wso2ops/micro_integrator
-# ansible-test needs a real copy whose path ends in ansible_collections/wso2ops/micro_integrator.
+# ansible-test and antsibull-changelog need a real copy whose path ends in ansible_collections/wso2ops/micro_integrator.
 SANITY_COPY := $(BUILD)/sanity/ansible_collections/wso2ops/micro_integrator
+CHANGELOG_COPY := $(BUILD)/changelog/ansible_collections/wso2ops/micro_integrator
+# ansible-test keeps its cache in ~/.ansible/test: for that one command HOME is this folder.
+SANITY_HOME := $(BUILD)/sanity-home
 # The pip version ansible-test bootstraps in its sanity virtualenvs (see tests/sanity/get_pip_bootstrap.py).
 ANSIBLE_TEST_PIP := 24_2
+DOCS := $(BUILD)/docs
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+DIST := $(BUILD)/dist
+TARBALL := $(DIST)/wso2ops-micro_integrator-$(VERSION).tar.gz
+# The built tarball installed into an empty collections path, and an empty folder to run it from as a user.
+INSTALLED := $(BUILD)/installed
+USER_DIR := $(BUILD)/user
+AS_USER = cd $(USER_DIR) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
+# pip's cache stays where pip keeps it, also for commands that get another HOME.
+PIP_CACHE := $(or $(PIP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pip)
+TEST_STEPS := lint changelog docs tarball unit compat sanity molecule
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+# Where modules run on localhost (the demo, the role test); make molecule unsets it for its podman hosts.
+export ANSIBLE_REMOTE_TEMP := $(BUILD)/tmp/ansible-remote
+export TMPDIR := $(BUILD)/tmp
 export CONTAINERS_CONF := $(ROOT)/molecule/containers.conf
+$(shell mkdir -p $(TMPDIR))
 
-.PHONY: help venv demo test lint unit sanity molecule bench clean
+# python3 -m venv DIR, with the fix named when the venv module is missing (Debian: python3-venv).
+NEW_VENV = python3 -m venv $(1) || { echo "make: python3 -m venv failed: install python3-venv (apt-get install python3-venv)" >&2; exit 1; }
+
+.PHONY: help venv demo test lint unit compat sanity changelog changelog-release docs tarball molecule bench clean
 
 help:
-	@echo "make demo   - apply the collection to a sample MI home in a temp folder (no firewall change)"
-	@echo "make test   - lint, unit/property/corpus tests, ansible-test sanity, molecule scenarios"
-	@echo "make bench  - engine and fleet benchmarks (see README, Performance)"
+	@echo "make demo    - apply the collection to a sample MI home in a temp folder (no firewall change)"
+	@echo "make test    - every check below, in order, with the time of each: $(TEST_STEPS)"
+	@echo "make lint    - ansible-lint (production profile) and the pins of the requirements files"
+	@echo "make unit    - pytest tests/unit (unit, module, filter, role, corpus, property and failure tests)"
+	@echo "make changelog - lint the changelog fragments and check the release notes antsibull-changelog will write"
+	@echo "make docs    - the HTML documentation site in .build/docs/html (antsibull-docs, Sphinx, warnings fail)"
+	@echo "make tarball - build the collection tarball, check its files, install it and run its demo playbook"
+	@echo "make compat  - unit tests and the demo playbook on the lowest ansible-core that meta/runtime.yml claims"
+	@echo "make sanity  - ansible-test sanity"
+	@echo "make molecule - the role on podman test hosts (root)"
+	@echo "make bench   - engine and fleet benchmarks (see README, Performance)"
+	@echo "make changelog-release - fold pending fragments and new plugins into the release of galaxy.yml's version"
 
 $(VENV)/.installed: requirements.txt
-	python3 -m venv $(VENV)
+	$(call NEW_VENV,$(VENV))
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+# The build venvs are recreated whenever their requirements file changes. They hold no pip of their own
+# when python3's pip can install into them (pip >= 22.3, --python): that saves make demo ~8 s of ensurepip.
+$(BUILD)/venv-%/.installed: requirements-%.txt
+	rm -rf $(@D)
+	python3 -m venv --without-pip $(@D) && python3 -m pip --python $(@D)/bin/python install --quiet -r $< \
+	  || { rm -rf $(@D); $(call NEW_VENV,$(@D)); $(@D)/bin/pip install --quiet -r $<; }
 	touch $@
 
 $(COLLECTION_LINK):
@@ -39,29 +87,95 @@ $(COLLECTION_LINK):
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
-demo: venv
-	ansible-playbook playbooks/demo.yml
+# Runs with ansible-core and tomlkit only; the playbook removes its temporary MI home (under .build/tmp) in every case.
+demo: $(RUNTIME_VENV)/.installed $(COLLECTION_LINK)
+	$(RUNTIME_VENV)/bin/ansible-playbook playbooks/demo.yml
 
-test: lint unit sanity molecule
+test:
+	@mkdir -p $(BUILD) && : > $(BUILD)/test-times.txt
+	@set -e; for step in $(TEST_STEPS); do \
+	  start=$$SECONDS; $(MAKE) --no-print-directory $$step; \
+	  echo "make $$step: $$((SECONDS - start)) s" >> $(BUILD)/test-times.txt; \
+	done; echo "make test: every step passed"; cat $(BUILD)/test-times.txt
 
+# --offline: ansible-lint must not install this collection into ~/.ansible/collections; it finds it
+# through ANSIBLE_COLLECTIONS_PATH. galaxy[no-repository] is a warning until the project has a public
+# repository URL to put in galaxy.yml (a placeholder would be false).
 lint: venv
-	ansible-lint --profile production
+	python tests/packaging/check_requirements.py
+	ansible-lint --offline --profile production --warn-list 'galaxy[no-repository]'
 
 unit: venv
 	pytest tests/unit
+
+# The newest ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).
+# tests/unit/test_role_reserved_ports.py runs the mi_ports role with the same ansible-core as pytest.
+compat: $(COMPAT_VENV)/.installed $(COLLECTION_LINK)
+	$(COMPAT_VENV)/bin/ansible --version | head -n 1
+	$(COMPAT_VENV)/bin/python -m pytest tests/unit
+	$(COMPAT_VENV)/bin/ansible-playbook playbooks/demo.yml
 
 sanity: venv
 	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(SANITY_COPY)/
 	# The copy is a git repo of its own: ansible-test lists the files to check with git.
 	cd $(SANITY_COPY) && git init -q && git add -A
-	mkdir -p $(HOME)/.ansible/test/cache
-	cp tests/sanity/get_pip_bootstrap.py $(HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
-	cd $(SANITY_COPY) && ansible-test sanity --venv --python 3.11 --color no
+	mkdir -p $(SANITY_HOME)/.ansible/test/cache
+	cp tests/sanity/get_pip_bootstrap.py $(SANITY_HOME)/.ansible/test/cache/get_pip_$(ANSIBLE_TEST_PIP).py
+	cd $(SANITY_COPY) && HOME=$(SANITY_HOME) PIP_CACHE_DIR=$(PIP_CACHE) ansible-test sanity --venv --python 3.11 --color no
 
+# Fragments are linted; the release notes are checked on a copy (tests/packaging/check_changelog.py).
+changelog: $(DOCS_VENV)/.installed
+	$(DOCS_VENV)/bin/antsibull-changelog lint
+	$(DOCS_VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	rm -rf $(CHANGELOG_COPY) && mkdir -p $(CHANGELOG_COPY)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(CHANGELOG_COPY)/
+	cd $(CHANGELOG_COPY) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD)/changelog \
+	  python $(ROOT)/tests/packaging/check_changelog.py .
+
+# For the maintainer after merging and before tagging: folds the fragments and the new or renamed plugins into
+# the release of galaxy.yml's version, writes changelogs/changelog.yaml and CHANGELOG.rst, removes the fragments.
+changelog-release: $(DOCS_VENV)/.installed $(COLLECTION_LINK)
+	PATH=$(DOCS_VENV)/bin:$$PATH antsibull-changelog release --version $(VERSION) --update-existing --refresh-plugins prevent-removal
+	rm -f changelogs/.plugin-cache.yaml
+
+# Every module, filter and role page from the collection's own docs, the guides of docs/docsite/, and
+# Sphinx with warnings as errors. The linter also checks references to ansible.posix and
+# community.general, found in the development venv's `ansible` package.
+docs: $(DOCS_VENV)/.installed venv $(COLLECTION_LINK)
+	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && chmod og-w $(DOCS)/rst
+	PATH=$(DOCS_VENV)/bin:$$PATH \
+	  ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+	  antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg lint-collection-docs --plugin-docs --check-extra-docs-refs .
+	PATH=$(DOCS_VENV)/bin:$$PATH antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg \
+	  collection --use-current --dest-dir $(DOCS)/rst wso2ops.micro_integrator
+	cp docs/sphinx/index.rst $(DOCS)/rst/index.rst
+	$(DOCS_VENV)/bin/sphinx-build -q -b html -c docs/sphinx -W --keep-going -n $(DOCS)/rst $(DOCS)/html
+	@echo "make docs: $(DOCS)/html/index.html"
+
+# Build, check the file list, install into an empty collections path, and run the demo playbook by its
+# FQCN from an empty folder with ansible-core and tomlkit only, as a user would. Then once more with a
+# value the module refuses: the run fails and leaves no temporary MI home behind.
+tarball: $(RUNTIME_VENV)/.installed
+	rm -rf $(DIST) $(INSTALLED) $(USER_DIR) && mkdir -p $(DIST) $(INSTALLED) $(USER_DIR)/tmp
+	$(RUNTIME_VENV)/bin/ansible-galaxy collection build --output-path $(DIST) .
+	$(RUNTIME_VENV)/bin/python tests/packaging/check_tarball.py $(TARBALL)
+	# --no-deps: ansible.posix and community.general come from Galaxy (requirements.yml) or the ansible package.
+	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-galaxy collection install --no-deps -p $(INSTALLED) $(TARBALL)
+	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-playbook wso2ops.micro_integrator.demo
+	$(AS_USER) TMPDIR=$(USER_DIR)/tmp $(RUNTIME_VENV)/bin/ansible-playbook wso2ops.micro_integrator.demo \
+	  -e '{"demo_ports": {"http": 70000}}' > $(USER_DIR)/failed-demo.log 2>&1; test $$? -ne 0
+	grep -q 'Remove the temporary MI home' $(USER_DIR)/failed-demo.log
+	@test -z "$$(ls -A $(USER_DIR)/tmp)" || { echo "the failed demo left $$(ls -A $(USER_DIR)/tmp)" >&2; exit 1; }
+	@echo "make tarball: the failing demo run (port 70000) removed its temporary MI home"
+
+# The image build keeps its own temporary folder (debootstrap needs a file system that allows device nodes).
+# Molecule reaches the test hosts through podman: Ansible's remote temp there stays the hosts' default
+# ~/.ansible/tmp, and HOME points under .build/ so that the tasks molecule runs on localhost keep theirs here.
 molecule: venv
-	tests/hosts/build-image.sh
-	molecule test --all
+	env -u TMPDIR tests/hosts/build-image.sh
+	mkdir -p $(BUILD)/molecule-home
+	env -u ANSIBLE_REMOTE_TEMP HOME=$(BUILD)/molecule-home molecule test --all
 
 bench: venv
 	python tests/bench/run.py $(BENCH_ARGS)

@@ -18,8 +18,8 @@ options:
     elements: str
   management_sources:
     description:
-      - Networks allowed to reach the C(management) ports (Management API over HTTPS, debuggers); empty keeps them
-        closed. They are never opened to every address (C(0.0.0.0/0) or C(::/0) is refused).
+      - Networks allowed to reach the C(management) ports (Management API over HTTPS, debuggers); empty or null keeps
+        them closed. They are never opened to every address (C(0.0.0.0/0) or C(::/0) is refused).
     type: list
     elements: str
     default: []
@@ -29,8 +29,9 @@ options:
         C(/liveness) and Prometheus metrics; MI also serves the Management API over HTTP there unless
         C([management_api] protocols) is C("https")).
       - The default, the private and carrier-grade NAT ranges, keeps health checks from load balancers, Kubernetes
-        nodes and Prometheus inside the network working while the world cannot reach that port. Empty closes it.
-      - Null (any address) is refused while the port also serves the Management API (MI's default); set
+        nodes and Prometheus inside the network working while the world cannot reach that port. Empty or null closes
+        it.
+      - Every address (C(0.0.0.0/0)) is refused while the port also serves the Management API (MI's default); set
         C([management_api] protocols = "https") first.
     type: list
     elements: str

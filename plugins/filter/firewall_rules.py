@@ -76,10 +76,10 @@ _value:
       type: str
 """
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import firewall_rules
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_rules import port_map_rules
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
 
 
 class FilterModule(object):
     def filters(self):
-        return {'firewall_rules': filter_errors('firewall_rules')(firewall_rules)}
+        return {'firewall_rules': filter_errors('firewall_rules')(port_map_rules)}

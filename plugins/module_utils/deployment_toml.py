@@ -15,7 +15,6 @@ __metaclass__ = type
 import copy
 import difflib
 import re
-import traceback
 
 try:
     from collections.abc import Mapping
@@ -23,15 +22,29 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sa
     Mapping = dict
 
 try:
-    import tomlkit
-    from tomlkit.exceptions import ParseError, TOMLKitError
-    from tomlkit.items import Comment, InlineTable
-except ImportError:
-    HAS_TOMLKIT = False
-    TOMLKIT_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_TOMLKIT = True
-    TOMLKIT_IMPORT_ERROR = None
+    from importlib.util import find_spec
+except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's compile test
+    find_spec = None
+
+# tomlkit is imported only by an edit that writes into existing tables: reading, planning, converged runs
+# and edits that only add whole tables never pay for its import (a noticeable share of a module run).
+HAS_TOMLKIT = find_spec is not None and find_spec('tomlkit') is not None
+TOMLKIT_IMPORT_ERROR = None if HAS_TOMLKIT else "ImportError: No module named 'tomlkit'"
+
+
+class MissingTomlkit(ImportError):
+    """The edit needs tomlkit and the host has none; the message names the package to install."""
+
+
+def _tomlkit():
+    """The tomlkit module, imported on first use."""
+    try:
+        import tomlkit
+    except ImportError:
+        raise MissingTomlkit('this edit needs the Python library tomlkit (Debian/Ubuntu package python3-tomlkit, '
+                             'or pip install tomlkit)')
+    return tomlkit
+
 
 try:
     import tomllib  # Python 3.11+: TOML 1.0, strict, and several times faster than tomlkit
@@ -92,23 +105,25 @@ def _tomlkit_reason(text):
     accepts what TOML 1.0 refuses. Only on the error path: a valid file is never parsed twice."""
     if not HAS_TOMLKIT:
         return None
+    tomlkit = _tomlkit()
     try:
         tomlkit.parse(text)
-    except ParseError as exc:
+    except tomlkit.exceptions.ParseError as exc:
         reason = str(exc).split(' at line ', 1)[0].rstrip('.')
         return reason.replace("Unexpected character: '\\x00'", 'Unexpected end of file')
-    except TOMLKitError as exc:
+    except tomlkit.exceptions.TOMLKitError as exc:
         return str(exc).rstrip('.')
     return None
 
 
 def parse_document(text):
     """The document as tomlkit items (for writing); a syntax error becomes TomlEditError."""
+    tomlkit = _tomlkit()
     try:
         return tomlkit.parse(text)
-    except ParseError as exc:
+    except tomlkit.exceptions.ParseError as exc:
         raise _refusal(' at line %d, column %d' % (exc.line, exc.col), str(exc).split(' at line ', 1)[0].rstrip('.'))
-    except TOMLKitError as exc:
+    except tomlkit.exceptions.TOMLKitError as exc:
         raise _refusal('', str(exc).rstrip('.'))
 
 
@@ -172,7 +187,7 @@ def _insert_offset(table, value):
     """Place offset right after the shipped '# offset = 10' comment when [server] has one."""
     body = table.value.body
     for index, (name, item) in enumerate(body):
-        if name is None and isinstance(item, Comment) and _OFFSET_COMMENT.match(item.as_string()):
+        if name is None and isinstance(item, _tomlkit().items.Comment) and _OFFSET_COMMENT.match(item.as_string()):
             if index + 1 < len(body):  # tomlkit cannot insert past the end; appending lands right after it
                 table.value._insert_at(index + 1, 'offset', value)
                 return
@@ -279,13 +294,13 @@ def _apply(doc, key, value):
             _insert_offset(node, value)
         else:
             node[parts[-1]] = value
-    elif isinstance(node, InlineTable):  # no dotted keys inside an inline table: nest inline tables
+    elif isinstance(node, _tomlkit().items.InlineTable):  # no dotted keys inside an inline table: nest them
         nested = value
         for part in reversed(parts[depth + 1:]):
             nested = {part: nested}
         node[parts[depth]] = nested
     else:
-        node.add(tomlkit.key(parts[depth:]), value)
+        node.add(_tomlkit().key(parts[depth:]), value)
 
 
 def _new_tables(additions):
@@ -364,7 +379,7 @@ def _written_text(text, in_place, additions, keys):
     doc = parse_document(source)
     for key, value in in_place:
         _apply(doc, key, value)
-    written = tomlkit.dumps(doc)
+    written = _tomlkit().dumps(doc)
     _refuse_moved_lines(source, written, keys)
     return written
 
@@ -399,8 +414,8 @@ def _shows_only(line, keys):
     if not stripped or stripped.startswith('[') or stripped.startswith('#'):
         return True
     try:
-        data = tomllib.loads(stripped) if tomllib else tomlkit.parse(stripped).unwrap()
-    except (ValueError, TOMLKitError):
+        data = tomllib.loads(stripped) if tomllib else _tomlkit().parse(stripped).unwrap()
+    except (ValueError, TomlEditError):
         return False
     leaves = list(_leaf_keys(data))
     return bool(leaves) and all(any(key.endswith(leaf) for key in keys) for leaf in leaves)
@@ -430,5 +445,5 @@ def unified_diff(before, after, changes, path='deployment.toml'):
     return '\n'.join(lines) + ('\n' if lines else '')
 
 
-__all__ = ['ALIASES', 'EditResult', 'HAS_TOMLKIT', 'TOMLKIT_IMPORT_ERROR', 'TomlEditError', 'edit_ports',
+__all__ = ['ALIASES', 'EditResult', 'HAS_TOMLKIT', 'MissingTomlkit', 'TOMLKIT_IMPORT_ERROR', 'TomlEditError', 'edit_ports',
            'parse_document', 'parse_plain', 'read_model', 'read_value', 'unified_diff']

@@ -147,13 +147,12 @@ def plan_host(wanted, current, sockets=None, reserved=None):
         problems.extend('%s: %s' % (instance['name'], problem) for problem in found)
         if result:
             results.append(result)
-    if len(results) == len(wanted):
-        conflicts = port_conflicts(dict((r['name'], r['ports']) for r in results), reserved)
-        if conflicts:
-            problems.append(describe_conflicts(conflicts))
-        if sockets is not None:
-            ports = set(listener['port'] for result in results for listener in result['listeners'])
-            pids = [pid for result in results for pid in result['pids']]
-            problems.extend(_foreign_listeners(results, sockets(ports, pids)))
+    conflicts = port_conflicts(dict((r['name'], r['ports']) for r in results), reserved)
+    if conflicts:  # among the instances that could be read: every problem is named at once
+        problems.append(describe_conflicts(conflicts))
+    if results and sockets is not None:
+        ports = set(listener['port'] for result in results for listener in result['listeners'])
+        pids = [pid for result in results for pid in result['pids']]
+        problems.extend(_foreign_listeners(results, sockets(ports, pids)))
     return {'instances': results, 'listeners': [listener for r in results for listener in r['listeners']],
             'problems': problems}

@@ -81,7 +81,7 @@ ALIASES = tuple(spec.alias for spec in LISTENERS if spec.alias)
 KEY_BY_ALIAS = dict((spec.alias, spec.key) for spec in LISTENERS if spec.alias)
 
 # The unit-test server is configured by JVM arguments only (-DsynapseTest, -DsynapseTestPort=N).
-UNIT_TEST_SERVER = Listener('-DsynapseTestPort', None, 9008, False, 'http', 'management',
+UNIT_TEST_SERVER = Listener('synapseTestPort', None, 9008, False, 'http', 'management',
                             'unit-test server (only with -DsynapseTest)', None, None, None, 'synapseTest')
 
 # Keys that name a port but open no listener, with what they are (refused or reported, never opened).

@@ -44,10 +44,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values
     system_properties,
 )
 
-# Who may reach the monitoring port (health checks, metrics) unless told otherwise: the private and
-# carrier-grade NAT ranges, where load balancers, Kubernetes nodes and Prometheus live. Not the world:
-# the Management API is served over HTTP on the same port by default.
-MONITORING_DEFAULT_SOURCES = ('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7')
 _OFFSET_SOURCE = {'env': 'env', 'sys': 'sys'}  # $ref{}, $secret{} and ${} count as the file
 _INBOUND_OFFSET = {'http': 'inbound', 'https': 'inbound', 'ws': 'endpoint', 'wss': 'endpoint'}
 
@@ -356,49 +352,6 @@ def listening(entries):
     return dict((name, entry) for name, entry in entries.items() if entry.get('enabled') and entry.get('port'))
 
 
-def firewall_rules(ports, public_sources=None, management_sources=(), instance=None,
-                   monitoring_sources=MONITORING_DEFAULT_SOURCES):
-    """The allow rules a firewall needs for one port map.
-
-    Only listeners that MI opens get rules (enabled, port resolved). Each exposure class has its
-    sources: public defaults to any address (None), management to nobody, monitoring to the private
-    ranges. A port that serves the Management API, or a management port, is never opened to every
-    address. Each rule: instance, name, key, port, transport, exposure, source (None = any), family.
-    """
-    if not isinstance(ports, dict):
-        raise PortError('ports must be a port map (from port_map or the modules), got %r' % (ports,))
-    allowed = {
-        'public': [None] if public_sources is None else parse_sources(public_sources, 'public_sources'),
-        'management': parse_sources(management_sources, 'management_sources'),
-        'monitoring': [None] if monitoring_sources is None else parse_sources(monitoring_sources,
-                                                                              'monitoring_sources'),
-    }
-    rules = []
-    for name, entry in sorted(listening(ports).items()):
-        for source in allowed[entry['exposure']]:
-            _refuse_world_open(name, entry, source)
-            rules.append({
-                'instance': instance, 'name': name, 'key': entry['key'], 'port': parse_port(entry['port'], name),
-                'transport': 'tcp', 'exposure': entry['exposure'], 'source': source, 'family': _family(source),
-            })
-    return rules
-
-
-def _refuse_world_open(name, entry, source):
-    if source is not None and ipaddress.ip_network(source).prefixlen > 0:
-        return
-    if entry['exposure'] == 'management' or 'management_api' in entry.get('apis', []):
-        raise PortError('%s (port %s) serves %s: it is never opened to every address; list the networks that '
-                        'need it%s' % (name, entry['port'], 'the Management API' if entry.get('apis') else
-                                       entry['description'],
-                        ', or set [management_api] protocols = "https" to take the Management API off this port'
-                        if entry['exposure'] == 'monitoring' else ''))
-
-
-def _family(source):
-    return 'any' if source is None else 'ipv%d' % ipaddress.ip_network(source).version
-
-
 def port_conflicts(instances, reserved=None):
     """Equal effective ports of every listener MI opens, across instances and against reserved ports.
 
@@ -434,6 +387,5 @@ def describe_conflicts(conflicts):
                      for c in conflicts)
 
 
-__all__ = ['ALIASES', 'MONITORING_DEFAULT_SOURCES', 'PortError', 'describe_conflicts', 'effective_port',
-           'firewall_rules', 'instance_model', 'listening', 'lookup', 'nest', 'normalize_ports', 'parse_sources',
+__all__ = ['ALIASES', 'PortError', 'describe_conflicts', 'effective_port', 'instance_model', 'listening', 'lookup', 'nest', 'normalize_ports', 'parse_sources',
            'port_conflicts', 'port_map', 'refuse_problems']

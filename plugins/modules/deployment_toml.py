@@ -30,7 +30,8 @@ description:
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
-  - tomlkit >= 0.11 on the managed host (Debian/Ubuntu package C(python3-tomlkit), or C(pip install tomlkit))
+  - tomlkit >= 0.11 on the managed host (Debian/Ubuntu package C(python3-tomlkit), or C(pip install tomlkit)) for edits
+    of existing tables; reads, converged runs and edits that only add tables do not import it
   - Python 3.11 or later (C(tomllib)), or C(tomli) on older Pythons, for strict TOML 1.0 validation
 options:
   path:
@@ -175,8 +176,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
-    HAS_TOMLKIT,
     TOMLKIT_IMPORT_ERROR,
+    MissingTomlkit,
     TomlEditError,
     edit_ports,
     unified_diff,
@@ -218,10 +219,10 @@ def main():
         add_file_common_args=True,
         supports_check_mode=True,
     )
-    if not HAS_TOMLKIT:
-        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR)
     try:
         module.exit_json(**run(module))
+    except MissingTomlkit:
+        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR, changed=False)
     except (PortError, TomlEditError, FileProblem) as exc:
         module.fail_json(msg='%s: %s' % (module.params['path'], to_native(exc)), changed=False)
 

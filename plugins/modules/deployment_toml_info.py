@@ -129,7 +129,7 @@ ports:
   type: dict
   contains:
     key:
-      description: The dotted deployment.toml key (C(inbound.<name>) for inbound endpoints, C(-DsynapseTestPort)).
+      description: The dotted deployment.toml key (C(inbound.<name>) for inbound endpoints, C(synapseTestPort) for the system property of the unit-test server).
       type: str
     alias:
       description: C(http), C(https), C(management_http), C(management_https), or null.

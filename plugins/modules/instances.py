@@ -30,7 +30,8 @@ description:
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
-  - tomlkit >= 0.11 on the managed host, Python 3.11 or later (C(tomllib)) or C(tomli)
+  - Python 3.11 or later (C(tomllib)) or C(tomli) on the managed host
+  - tomlkit >= 0.11 on the managed host when a key must be written into an existing table (not imported otherwise)
   - systemd (C(systemctl)) for instances with a O(instances[].service)
 options:
   instances:
@@ -218,8 +219,8 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import mi_startup, proc_scan, systemd_unit
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
-    HAS_TOMLKIT,
     TOMLKIT_IMPORT_ERROR,
+    MissingTomlkit,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.host_plan import plan_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import PortError, system_properties
@@ -325,12 +326,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_TOMLKIT:
-        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR)
     instances = module.params['instances']
     try:
         current, sockets = read_host(module, instances, module.params['check_listeners'])
         plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
+    except MissingTomlkit:
+        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR, changed=False)
     except (PortError, FileProblem, proc_scan.ProcUnreadable) as exc:
         module.fail_json(msg='nothing was changed: %s' % to_native(exc), changed=False)
     if plan['problems']:

@@ -22,7 +22,7 @@ def filter_errors(name):
         def wrapper(*args, **kwargs):
             try:
                 return func(*args, **kwargs)
-            except (PortError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError) as exc:  # PortError and FirewallInputError are ValueErrors
                 raise AnsibleFilterError('%s: %s' % (name, to_native(exc)))
         return wrapper
     return decorate

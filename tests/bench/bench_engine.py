@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Engine benchmark: edit_ports end to end (text in, text out) against bare tomlkit parse + dumps.
 
 Both are timed in this process on the same text, alternately (which one runs first flips every

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fleet benchmark: N simulated MI hosts (local connection, one MI home each, in a temp folder).
 
 Three playbooks run on the same inventory: the two-ping baseline, the mi_ports role (ours) and the
@@ -139,12 +139,12 @@ class Fleet(object):
         })
         return env
 
-    def run(self, kind, label):
-        """Run one playbook on the whole inventory; wall time, counts and the log file."""
+    def run(self, kind, label, limit=None):
+        """Run one playbook on the inventory (or the hosts of limit); wall time, counts and the log file."""
         counts_file = os.path.join(self.workdir, 'counts-%s.json' % label)
         log = os.path.join(self.logs, '%s.log' % label)
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-                   '-i', self.inventory, PLAYBOOKS[kind]]
+                   '-i', self.inventory, PLAYBOOKS[kind]] + (['--limit', limit] if limit else [])
         with open(log, 'w') as handle:
             start = time.perf_counter()
             code = subprocess.call(command, stdout=handle, stderr=subprocess.STDOUT, env=self._env(counts_file),

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A large, deterministic MI deployment.toml for the engine benchmark.
 
 The head is what MI ships (server, user store, keystores, HTTP transport, mediation); the

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`make bench`: engine and fleet benchmarks in one invocation; a table on stdout and results JSON.
 
     python tests/bench/run.py                 # engine + fleet N=50 (+ N=200 for the scale check) + peer
@@ -34,6 +34,7 @@ if os.path.join(ROOT, '.build', 'collections') not in sys.path:
 
 import bench_engine  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fleet  # noqa: E402  pylint: disable=wrong-import-position
+import bench_podman  # noqa: E402  pylint: disable=wrong-import-position
 
 CORPUS = os.path.join(os.path.dirname(ROOT), 'shared', 'corpus', 'wso2-micro-integrator')
 RESULTS = os.path.join(HERE, 'results')
@@ -42,6 +43,7 @@ TARGET_RERUN_RATIO = 1.0
 TARGET_FLAT = 0.20
 TARGET_MODULES_CONVERGED = 1  # the instances module, whatever the number of instances (firewall none)
 TARGET_MODULES_FIRST = 2  # plus tomlkit, when a host lacks it
+TARGET_FIREWALL_EXECUTIONS = 1
 
 
 def parse_args(argv):
@@ -59,6 +61,12 @@ def parse_args(argv):
     parser.add_argument('--no-peer', action='store_true', help='skip the peer approach')
     parser.add_argument('--engine-seconds', type=float, default=6.0, help='time budget per engine case (6)')
     parser.add_argument('--keep', action='store_true', help='keep the temp folder of the simulated hosts')
+    parser.add_argument('--podman', action='store_true',
+                        help='also run the role on real podman test hosts with each firewall backend (root, podman)')
+    parser.add_argument('--podman-only', action='store_true', help='only the podman test hosts')
+    parser.add_argument('--podman-hosts', type=int, default=3,
+                        help='podman test hosts per backend; host i runs i MI instances (3)')
+    parser.add_argument('--podman-repeat', type=int, default=3, help='alternated rounds on the podman hosts (3)')
     args = parser.parse_args(argv)
     if not 1 <= args.hosts <= MAX_HOSTS or not 0 <= args.scale_hosts <= MAX_HOSTS:
         parser.error('--hosts and --scale-hosts must be between 1 and %d' % MAX_HOSTS)
@@ -194,6 +202,7 @@ def targets(results):
                           % ('converged host' if kind == 'rerun' else 'first converge', target),
                           ', '.join('%s: %d' % item for item in sorted(counts.items())),
                           max(counts.values()) <= target))
+TARGET_FIREWALL_EXECUTIONS = 1
     scale = results.get('scale')
     if main and scale:
         baseline = _change(main, scale, 'baseline: 2x ping')
@@ -308,11 +317,15 @@ def main(argv=None):
     results = {'started': started.isoformat(), 'machine': {'cpus': os.cpu_count(), 'python': platform.python_version(),
                                                            'load_avg_start': os.getloadavg()},
                'args': vars(args)}
+    if args.podman_only:
+        args.podman = args.engine_only = args.fleet_only = True
     if not args.fleet_only:
         _say('engine benchmark')
         results['engine'] = bench_engine.run(CORPUS, budget_s=args.engine_seconds)
     workdir = tempfile.mkdtemp(prefix='mi-bench-')
     try:
+        if args.podman:
+            results['podman'] = bench_podman.section(args, workdir, os.path.join(RESULTS, 'logs'), _say)
         if not args.engine_only:
             _say('fleet benchmark in %s' % workdir)
             results['probe'] = finish_probe(probe_section(args, workdir))
@@ -345,6 +358,8 @@ def report(results):
         print_slowest_tasks(results)
     if 'probe' in results:
         print_probe(results['probe'])
+    if 'podman' in results:
+        bench_podman.report(results['podman'])
     print_targets(results['targets'])
     print('\nload average %s at start, %s at end; %d CPUs; %.0f s in all' % (
         ' '.join('%.1f' % x for x in results['machine']['load_avg_start']),

@@ -1,8 +1,10 @@
 """File-system cases: missing, unreadable, read-only folder, a directory, symlinks, and the file's mode,
 owner and SELinux context. The module runs for real; refused files are compared byte for byte.
 
-Permission bits do not stop root, so the permission cases run the module as the unprivileged user
-nobody (uid 65534) with setpriv; they are skipped when the tests do not run as root or setpriv is absent.
+Permission bits do not stop root, so the permission cases run the module with them in force: as root
+with every capability dropped (setpriv empties the bounding set, so DAC_OVERRIDE, DAC_READ_SEARCH and
+FOWNER are gone and uid 0 is checked like any owner), as any other user as it is. The module and the
+interpreter stay reachable wherever the checkout is, private folders included.
 """
 
 import json
@@ -11,7 +13,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
@@ -21,10 +22,9 @@ TEXT = ('[server]\nhostname = "localhost"\n# offset  = 10\n\n'
         '[keystore.primary]\npassword = "wso2carbon"\n\n'
         '[transport.http]\nlistener.port = 8280\n')
 EDITED = TEXT.replace('8280', '8281')
-NOBODY = 65534
-CAN_SWITCH_USER = os.geteuid() == 0 and shutil.which('setpriv') is not None
-as_nobody = pytest.mark.skipif(not CAN_SWITCH_USER, reason='needs root and setpriv to run the module as uid 65534 '
-                                                           '(root ignores permission bits)')
+IS_ROOT = os.geteuid() == 0
+without_privileges = pytest.mark.skipif(IS_ROOT and shutil.which('setpriv') is None,
+                                        reason='needs setpriv to drop root\'s capabilities (root ignores permission bits)')
 
 
 def snapshot(path):
@@ -41,26 +41,17 @@ def conf(tmp_path):
     return path
 
 
-@pytest.fixture
-def open_dir():
-    """A folder that uid 65534 can reach (pytest's own temp folders are private to root)."""
-    folder = tempfile.mkdtemp(prefix='mi-fs-test-')
-    os.chmod(folder, 0o755)
-    yield folder
-    shutil.rmtree(folder)
-
-
-def run_as_nobody(folder, args):
+def run_unprivileged(folder, args):
+    """Run the module as Ansible does, with permission bits in force (see the module docstring)."""
     args_file = os.path.join(folder, 'args.json')
     with open(args_file, 'w') as handle:
         json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
-    os.chmod(args_file, 0o644)
-    proc = subprocess.run(['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups',
-                           sys.executable, str(MODULES / 'deployment_toml.py'), args_file],
+    drop = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--'] if IS_ROOT else []
+    proc = subprocess.run(drop + [sys.executable, str(MODULES / 'deployment_toml.py'), args_file],
                           capture_output=True, text=True, timeout=120, check=False, cwd=folder,
-                          env=dict(os.environ, HOME=folder, PYTHONPATH=str(COLLECTIONS)))
+                          env=dict(os.environ, PYTHONPATH=str(COLLECTIONS)))
     os.unlink(args_file)
-    assert 'Traceback' not in proc.stderr, proc.stderr
+    assert 'Traceback' not in proc.stderr and proc.stdout, proc.stderr
     return json.loads(proc.stdout)
 
 
@@ -96,53 +87,50 @@ def test_path_that_is_a_directory_is_refused(conf, module_runner):
     assert snapshot(conf) == before and os.path.isdir(conf.parent)
 
 
-@as_nobody
-def test_unreadable_file_is_refused(open_dir):
-    path = os.path.join(open_dir, 'deployment.toml')
+@without_privileges
+def test_unreadable_file_is_refused(tmp_path):
+    path = os.path.join(tmp_path, 'deployment.toml')
     with open(path, 'w') as handle:
         handle.write(TEXT)
-    os.chmod(path, 0o600)  # root's file, not readable by nobody
-    before = (open(path, 'rb').read(), os.stat(path).st_mtime_ns, sorted(os.listdir(open_dir)))
-    result = run_as_nobody(open_dir, {'path': path, 'ports': {'http': 8281}})
+    os.chmod(path, 0o200)  # writable by its owner, not readable
+    before = (open(path, 'rb').read(), os.stat(path).st_mtime_ns, sorted(os.listdir(tmp_path)))
+    result = run_unprivileged(tmp_path, {'path': path, 'ports': {'http': 8281}})
     assert result['failed'] is True and 'cannot read the file: Permission denied' in result['msg'], result
-    assert (open(path, 'rb').read(), os.stat(path).st_mtime_ns, sorted(os.listdir(open_dir))) == before
+    assert (open(path, 'rb').read(), os.stat(path).st_mtime_ns, sorted(os.listdir(tmp_path))) == before
 
 
-@as_nobody
-def test_read_only_folder_is_refused_without_leftovers(open_dir):
+@without_privileges
+def test_read_only_folder_is_refused_without_leftovers(tmp_path):
     """The file is writable, its folder is not: no temporary file, so no atomic rename, so no edit."""
-    folder = os.path.join(open_dir, 'conf')
+    folder = os.path.join(tmp_path, 'conf')
     os.mkdir(folder)
     path = os.path.join(folder, 'deployment.toml')
     with open(path, 'w') as handle:
         handle.write(TEXT)
-    os.chown(folder, NOBODY, NOBODY)
-    os.chown(path, NOBODY, NOBODY)
     os.chmod(folder, 0o555)
     before = (open(path, 'rb').read(), os.stat(path).st_mtime_ns, sorted(os.listdir(folder)))
-    result = run_as_nobody(open_dir, {'path': path, 'ports': {'http': 8281}})
+    result = run_unprivileged(tmp_path, {'path': path, 'ports': {'http': 8281}})
     assert result['failed'] is True, result
     assert 'cannot create a temporary file in %s: Permission denied; the folder must be writable' % folder \
         in result['msg']
     assert (open(path, 'rb').read(), os.stat(path).st_mtime_ns, sorted(os.listdir(folder))) == before
 
 
-@as_nobody
-def test_read_only_file_in_a_writable_folder_is_replaced_keeping_its_mode(open_dir):
+@without_privileges
+def test_read_only_file_in_a_writable_folder_is_replaced_keeping_its_mode(tmp_path):
     """As with Ansible's own file modules, the folder's permission decides: the file is replaced
-    atomically and keeps its read-only mode."""
-    path = os.path.join(open_dir, 'deployment.toml')
+    atomically and keeps its read-only mode and owner."""
+    path = os.path.join(tmp_path, 'deployment.toml')
     with open(path, 'w') as handle:
         handle.write(TEXT)
-    os.chown(open_dir, NOBODY, NOBODY)
-    os.chown(path, NOBODY, NOBODY)
     os.chmod(path, 0o444)
-    result = run_as_nobody(open_dir, {'path': path, 'ports': {'http': 8281}})
+    owner = (os.stat(path).st_uid, os.stat(path).st_gid)
+    result = run_unprivileged(tmp_path, {'path': path, 'ports': {'http': 8281}})
     assert result['changed'] is True, result
     assert open(path).read() == EDITED
     info = os.stat(path)
-    assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o444, NOBODY, NOBODY)
-    assert sorted(os.listdir(open_dir)) == ['deployment.toml']
+    assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o444,) + owner
+    assert sorted(os.listdir(tmp_path)) == ['deployment.toml']
 
 
 @pytest.mark.parametrize('link_kind', ['absolute', 'relative', 'chain of two'])

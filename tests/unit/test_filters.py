@@ -2,17 +2,13 @@
 
 import pytest
 from ansible.errors import AnsibleError
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+
+from core_versions import render
 
 from ansible_collections.wso2ops.micro_integrator.plugins.filter.effective_port import FilterModule as EffectivePort
 from ansible_collections.wso2ops.micro_integrator.plugins.filter.port_map import FilterModule as PortMap
 
 NS = 'wso2ops.micro_integrator.'
-
-
-def render(expression):
-    return Templar(loader=DataLoader()).template(trust_as_template('{{ %s }}' % expression))
 
 
 @pytest.mark.parametrize('expression, expected', [

@@ -5,6 +5,11 @@ import re
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import mi_ports
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_rules import (
+    PRIVATE_SOURCES,
+    FirewallInputError,
+    port_map_rules,
+)
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
 
 
@@ -99,15 +104,15 @@ def test_normalize_ports_refuses(ports, fragment):
 
 
 def test_firewall_rules_keep_management_closed_and_monitoring_private_by_default():
-    rules = mi_ports.firewall_rules(mi_ports.port_map({}), instance='mi1')
+    rules = port_map_rules(mi_ports.port_map({}), instance='mi1')
     assert [(r['name'], r['port'], r['source'], r['family']) for r in rules] == [
         ('http', 8290, None, 'any'), ('https', 8253, None, 'any')] + [
         ('management_http', 9201, source, 'ipv6' if ':' in source else 'ipv4')
-        for source in mi_ports.MONITORING_DEFAULT_SOURCES]
+        for source in PRIVATE_SOURCES]
 
 
 def test_firewall_rules_restrict_sources_per_family():
-    rules = mi_ports.firewall_rules(mi_ports.port_map({}, 3), ['10.1.0.0/16'], ['192.0.2.7', '2001:db8::/64'],
+    rules = port_map_rules(mi_ports.port_map({}, 3), ['10.1.0.0/16'], ['192.0.2.7', '2001:db8::/64'],
                                     monitoring_sources=['10.9.0.0/24'])
     assert {(r['name'], r['port'], r['source'], r['family']) for r in rules} == {
         ('http', 8283, '10.1.0.0/16', 'ipv4'), ('https', 8246, '10.1.0.0/16', 'ipv4'),
@@ -117,16 +122,16 @@ def test_firewall_rules_restrict_sources_per_family():
 
 def test_firewall_rules_only_for_listeners_mi_opens():
     ports = mi_ports.port_map({'transport.http.listener.secured_enable': False, 'management_api.protocols': 'http'})
-    rules = mi_ports.firewall_rules(ports, None, [], 'mi', ['10.0.0.0/8'])
+    rules = port_map_rules(ports, None, [], 'mi', ['10.0.0.0/8'])
     assert [r['name'] for r in rules] == ['http', 'management_http']
     model = mi_ports.instance_model({'transport': {'http': {'listener': {'port': '$env{P}'}}}})
-    assert 'http' not in [r['name'] for r in mi_ports.firewall_rules(model['ports'])]
+    assert 'http' not in [r['name'] for r in port_map_rules(model['ports'])]
 
 
 @pytest.mark.parametrize('sources', [['anywhere'], ['10.0.0.0/33'], ['0.0.0.0/0; drop']])
 def test_firewall_rules_refuse_non_networks(sources):
-    with pytest.raises(PortError, match='is not an IP network'):
-        mi_ports.firewall_rules(mi_ports.port_map({}), None, sources)
+    with pytest.raises(FirewallInputError, match='is not an IP network'):
+        port_map_rules(mi_ports.port_map({}), None, sources)
 
 
 def test_conflicts_compare_effective_ports_not_offsets():
@@ -142,21 +147,22 @@ def test_conflicts_with_reserved_ports_and_messages():
 
 
 @pytest.mark.parametrize('overrides, management, monitoring, fragment', [
-    ({}, ['0.0.0.0/0'], [], 'management_https (port 9164) serves the Management API'),
+    ({}, ['0.0.0.0/0'], [], 'listener mi management_https (port 9164) serves the Management API'),
     ({}, ['::/0'], [], 'never opened to every address'),
-    ({}, [], None, 'set [management_api] protocols = "https"'),
+    ({}, [], ['0.0.0.0/0'], 'set [management_api] protocols = "https"'),
     ({'mediation.synapse.command_debugger_port': 9005}, [], [], None),
 ])
 def test_firewall_rules_never_open_the_management_api_to_the_world(overrides, management, monitoring, fragment):
     ports = mi_ports.port_map(overrides)
     if fragment is None:  # debuggers listen only with -Desb.debug=true: no rule, nothing to refuse
-        assert 'mediation.synapse.command_debugger_port' not in [r['name'] for r in mi_ports.firewall_rules(ports)]
+        assert 'mediation.synapse.command_debugger_port' not in [r['name'] for r in port_map_rules(ports)]
         return
-    with pytest.raises(PortError, match=re.escape(fragment)):
-        mi_ports.firewall_rules(ports, None, management, 'mi', monitoring)
+    with pytest.raises(FirewallInputError, match=re.escape(fragment)):
+        port_map_rules(ports, None, management, 'mi', monitoring)
 
 
 def test_monitoring_may_be_open_to_all_once_the_management_api_left_it():
     ports = mi_ports.port_map({'management_api.protocols': 'https'})
-    rules = mi_ports.firewall_rules(ports, None, [], 'mi', None)
-    assert ('management_http', 9201, None) in [(r['name'], r['port'], r['source']) for r in rules]
+    rules = port_map_rules(ports, None, [], 'mi', ['0.0.0.0/0'])
+    assert ('management_http', 9201, '0.0.0.0/0') in [(r['name'], r['port'], r['source']) for r in rules]
+    assert [r['name'] for r in port_map_rules(ports, None, [], 'mi', None)] == ['http', 'https']  # null: nobody

@@ -186,8 +186,8 @@ OTHERS = [
     ('[transport.tcp]\nlistener.enable = true\nlistener.port = 8300\n', None,
      {'transport.tcp.listener.port': (8300, True, False)}),
     ('[transport.tcp]\nlistener.port = 8300\n', None, {'transport.tcp.listener.port': (8300, False, False)}),
-    ('', '-DsynapseTest', {'-DsynapseTestPort': (9008, True, False)}),
-    ('', ['-DsynapseTest', '-DsynapseTestPort=9009'], {'-DsynapseTestPort': (9009, True, False)}),
+    ('', '-DsynapseTest', {'synapseTestPort': (9008, True, False)}),
+    ('', ['-DsynapseTest', '-DsynapseTestPort=9009'], {'synapseTestPort': (9009, True, False)}),
 ]
 
 

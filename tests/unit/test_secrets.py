@@ -18,8 +18,7 @@ import tomllib
 import pytest
 
 from conftest import COLLECTIONS, INVALID_CORPUS_FILE, REPO, corpus_files
-
-from ansible.module_utils.testing import patch_module_args
+from core_versions import patch_module_args
 
 from ansible_collections.wso2ops.micro_integrator.plugins.modules import deployment_toml, deployment_toml_info
 

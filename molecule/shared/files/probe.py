@@ -1,5 +1,5 @@
-"""Connect to HOST:PORT targets in parallel, once each with a short timeout, and print JSON
-{"HOST:PORT": {"open": bool, "answer": first line of the answer or the error}}.
+"""Connect to HOST:PORT targets (IPv6 as [ADDRESS]:PORT) in parallel, once each with a short timeout, and
+print JSON {"HOST:PORT": {"open": bool, "answer": first line of the answer or the error}}.
 
 Molecule verify runs it on the scenario's client containers against the scenario's MI host only.
 The MI stand-in answers an HTTP/1.0 response whose body names instance, alias and port; the
@@ -16,6 +16,7 @@ TIMEOUT = 3.0
 
 def probe(target):
     host, port = target.rsplit(':', 1)
+    host = host.strip('[]')
     try:
         with socket.create_connection((host, int(port)), timeout=TIMEOUT) as conn:
             conn.settimeout(TIMEOUT)

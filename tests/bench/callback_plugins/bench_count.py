@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark callback: per-host task and module-execution counts, and per-task wall time.
 
 Writes one JSON file (path from the BENCH_COUNT_FILE environment variable) at the end of the play.

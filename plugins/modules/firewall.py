@@ -1,0 +1,314 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: firewall
+short_description: Open the ports of WSO2 Micro Integrator in the host firewall, and only those
+version_added: 0.2.0
+description:
+  - In one run, reads the firewall the host uses (nftables, firewalld or ufw), plans, and makes exactly the
+    objects it owns match the listeners given. Every rule carries the owner tag C(wso2ops-mi <instance> <name>).
+  - Each listener has an exposure class. C(public) (pass-through ports and other traffic listeners) is open to
+    O(public_sources), any address by default. C(management) (Management API over HTTPS, debugger ports) is open
+    only to O(management_sources), nobody by default. C(monitoring) (the internal HTTP port, which serves
+    C(/healthz), C(/liveness), Prometheus and, with MI's default C([management_api] protocols), the Management
+    API over HTTP) is open to O(monitoring_sources), the private address ranges by default. Loopback is always
+    accepted.
+  - It never changes default policies, never enables, disables, resets or reloads a whole firewall on its own
+    (firewalld excepted, see O(backend)), never touches objects it does not own, and refuses a listener on a
+    port of O(reserved_ports) (SSH, port 22, always), so no rule it writes can close SSH.
+  - When no firewall guards the host, the result says so, with RV(guarded) false and a warning, since the MI
+    ports, the Management API included, are then open to every address.
+author:
+  - wso2ops contributors (@wso2ops)
+requirements:
+  - nftables backend, C(nft) and systemd (the unit that loads the table at boot)
+  - firewalld backend, firewalld running and its Python client C(firewall.client) (package python3-firewall)
+    importable by the Python that runs the module
+  - ufw backend, C(ufw)
+options:
+  backend:
+    description:
+      - V(auto) uses the firewall that is active, in this order, firewalld when C(firewalld.service) is active,
+        ufw when it is enabled, nftables when C(nftables.service) is active with a ruleset that hooks input, or
+        when table C(inet wso2ops_mi) of an earlier run with V(nftables) is in place. With no active firewall,
+        V(auto) changes nothing and warns.
+      - V(nftables) keeps its own C(table inet wso2ops_mi) in C(/etc/wso2ops-mi-ports.nft), loaded at boot by
+        its own unit C(wso2ops-mi-ports.service) (ordered after C(nftables.service), so a C(flush ruleset) there
+        does not lose it). It installs the table even when no other firewall is active. Its chain accepts
+        loopback and the allowed sources and drops every other source on the restricted ports; an accept in
+        this table does not override a drop in another table.
+      - V(firewalld) keeps service definitions C(wso2ops-mi-<instance>-<exposure>), enabled in O(firewalld_zone)
+        when open to any address, else named by one rich rule per source; permanent and at runtime.
+        firewalld learns a new or changed service definition only on a reload, so the module reloads it then,
+        and refuses (changing nothing) when a zone or policy holds runtime-only changes that a reload would drop.
+      - V(ufw) keeps allow rules with the comment C(wso2ops-mi <instance> <name>). It never enables ufw.
+      - V(none) changes no firewall.
+    type: str
+    choices: [auto, nftables, firewalld, ufw, none]
+    default: auto
+  listeners:
+    description:
+      - Every listener MI opens, as the port model gives them. A disabled listener or one without a port
+        (unresolved) gets no rule and is reported in RV(skipped_listeners).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      instance:
+        description: Instance name (letters, digits, C(_), C(-)); it names the firewall objects.
+        type: str
+        required: true
+      name:
+        description: Listener alias (C(http), C(https), C(management_http), C(management_https)) or dotted key.
+        type: str
+        required: true
+      port:
+        description: Effective port; null when unresolved.
+        type: int
+      exposure:
+        description: Exposure class.
+        type: str
+        required: true
+        choices: [public, management, monitoring]
+      enabled:
+        description: Whether MI opens the listener.
+        type: bool
+        default: true
+  public_sources:
+    description:
+      - Networks (IPv4 or IPv6 address or CIDR) allowed to reach C(public) listeners. Null means any address,
+        an empty list nobody.
+    type: list
+    elements: str
+  management_sources:
+    description:
+      - Networks allowed to reach C(management) listeners. Empty (or null) keeps them closed to all but loopback.
+    type: list
+    elements: str
+    default: []
+  monitoring_sources:
+    description:
+      - Networks allowed to reach C(monitoring) listeners. Empty (or null) closes them to all but loopback.
+      - The default, the private and shared ranges, keeps load balancers, Kubernetes nodes and Prometheus inside the
+        network working, while the world cannot reach the Management API over HTTP that shares this port. Add the
+        ranges of a cloud load balancer that probes from public addresses. C([management_api] protocols = "https")
+        in deployment.toml takes the Management API off this port.
+    type: list
+    elements: str
+    default: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7]
+  firewalld_zone:
+    description: firewalld zone of the services and rich rules; null means firewalld's default zone.
+    type: str
+  reserved_ports:
+    description: Ports no listener may have (a rule there could lock an operator out). Port 22 is always refused.
+    type: list
+    elements: int
+    default: [22]
+attributes:
+  check_mode:
+    support: full
+    description: Reads the firewall and reports the plan (RV(actions), RV(rules_added), RV(rules_removed)); changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the objects it owns before and after, in the backend's own syntax.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on Linux hosts with one of the firewalls above (and systemd for nftables).
+seealso:
+  - module: wso2ops.micro_integrator.deployment_toml
+  - ref: wso2ops.micro_integrator.mi_ports
+    description: The role that feeds this module with every instance's listeners.
+"""
+
+EXAMPLES = r"""
+- name: Open the MI ports of two instances in whatever firewall the host runs
+  wso2ops.micro_integrator.firewall:
+    listeners:
+      - {instance: orders, name: http, port: 8290, exposure: public}
+      - {instance: orders, name: https, port: 8253, exposure: public}
+      - {instance: orders, name: management_http, port: 9201, exposure: monitoring}
+      - {instance: orders, name: management_https, port: 9164, exposure: management}
+      - {instance: billing, name: transport.tcp.listener.port, port: 8301, exposure: public}
+    management_sources: [192.0.2.0/24, "2001:db8:1::/64"]
+  register: mi_firewall
+
+- name: The same with nftables on a host that runs no firewall yet, monitoring from the LB only
+  wso2ops.micro_integrator.firewall:
+    backend: nftables
+    listeners: "{{ mi_listeners }}"
+    monitoring_sources: [10.20.0.0/24]
+"""
+
+RETURN = r"""
+backend:
+  description: The backend used, C(nftables), C(firewalld), C(ufw) or C(none).
+  returned: always
+  type: str
+  sample: nftables
+detected:
+  description: Why O(backend=auto) chose RV(backend).
+  returned: when O(backend=auto)
+  type: str
+  sample: nftables.service is active and its ruleset hooks input (table inet filter)
+guarded:
+  description:
+    - Whether a firewall keeps the sources that are not allowed out of the MI ports. False means that the MI ports,
+      the Management API included, are open to every address (a warning says why). Null when O(backend=none) was
+      given (nothing was read).
+  returned: always
+  type: bool
+  sample: true
+rules:
+  description: The allow rules the listeners need, one per listener and source.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {instance: mi, name: http, port: 8290, exposure: public, source: null, family: any}
+    - {instance: mi, name: management_https, port: 9164, exposure: management, source: 192.0.2.0/24, family: ipv4}
+restricted_ports:
+  description: Ports that only the allowed sources (and loopback) may reach.
+  returned: always
+  type: list
+  elements: int
+  sample: [9164, 9201]
+skipped_listeners:
+  description: Listeners that get no rule, with the reason (C(disabled), C(no port (unresolved))).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{instance: mi, name: https, port: 8253, exposure: public, reason: disabled}]
+rules_added:
+  description: Objects the run added (in check mode, would add), in the backend's own syntax.
+  returned: always
+  type: list
+  elements: str
+  sample: ['tcp dport 8290 accept comment "wso2ops-mi mi http"']
+rules_removed:
+  description: Objects the run removed (in check mode, would remove), in the backend's own syntax.
+  returned: always
+  type: list
+  elements: str
+  sample: ['tcp dport 8283 accept comment "wso2ops-mi mi http"']
+actions:
+  description: The steps of the plan, in order (in check mode, the steps a real run would take).
+  returned: always
+  type: list
+  elements: str
+  sample: [write /etc/wso2ops-mi-ports.nft, load /etc/wso2ops-mi-ports.nft (replaces table inet wso2ops_mi only)]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import (
+    fw_detect,
+    fw_firewalld,
+    fw_nftables,
+    fw_ufw,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_host import Host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_rules import (
+    PRIVATE_SOURCES,
+    FirewallInputError,
+    desired_rules,
+    exposure_sources,
+    family,
+)
+
+ARGUMENT_SPEC = dict(
+    backend=dict(type='str', default='auto', choices=['auto', 'nftables', 'firewalld', 'ufw', 'none']),
+    listeners=dict(type='list', elements='dict', required=True, options=dict(
+        instance=dict(type='str', required=True),
+        name=dict(type='str', required=True),
+        port=dict(type='int'),
+        exposure=dict(type='str', required=True, choices=['public', 'management', 'monitoring']),
+        enabled=dict(type='bool', default=True),
+    )),
+    public_sources=dict(type='list', elements='str'),
+    management_sources=dict(type='list', elements='str', default=[]),
+    monitoring_sources=dict(type='list', elements='str', default=list(PRIVATE_SOURCES)),
+    firewalld_zone=dict(type='str'),
+    reserved_ports=dict(type='list', elements='int', default=[22]),
+)
+
+
+def read_and_plan(host, backend, desired, params):
+    """(backend, detection reason, plan) after reading the host; plan None for backend none."""
+    reason = None
+    units = {}
+    if backend in ('auto', 'nftables'):
+        units = fw_detect.read_units(host)
+    input_chains = None
+    if backend == 'auto':
+        state = fw_detect.read(host, units)
+        backend, reason = fw_detect.choose(state)
+        input_chains = state['input_chains'] if backend == 'nftables' else None
+    if backend == 'nftables':
+        return backend, reason, fw_nftables.plan(desired, fw_nftables.read(host, units, input_chains))
+    if backend == 'firewalld':
+        return backend, reason, fw_firewalld.plan(desired, fw_firewalld.read(host, params['firewalld_zone'], desired))
+    if backend == 'ufw':
+        return backend, reason, fw_ufw.plan(desired, fw_ufw.read(host))
+    return backend, reason, None
+
+
+APPLY = {'nftables': fw_nftables.apply, 'firewalld': fw_firewalld.apply, 'ufw': fw_ufw.apply}
+
+
+def summary(backend, plan, check_mode):
+    if plan is None:
+        return 'no firewall changed (backend none)'
+    if not plan.actions:
+        return '%s: no change' % backend
+    return '%s: %s%d rules added, %d removed (%d steps)' % (
+        backend, 'check mode, would have ' if check_mode else '', len(plan.added), len(plan.removed), len(plan.actions))
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    try:
+        sources = exposure_sources(params['public_sources'], params['management_sources'],
+                                   params['monitoring_sources'])
+        desired = desired_rules(params['listeners'], sources, params['reserved_ports'])
+    except FirewallInputError as exc:
+        module.fail_json(msg='%s. No firewall was changed' % exc)
+
+    host = Host(module)
+    backend, reason, plan = read_and_plan(host, params['backend'], desired, params)
+    result = dict(
+        changed=False, backend=backend, guarded=None, actions=[], rules_added=[], rules_removed=[],
+        rules=[dict(rule._asdict(), family=family(rule.source)) for rule in desired.rules],
+        restricted_ports=desired.restricted, skipped_listeners=desired.skipped)
+    if reason:
+        result['detected'] = reason
+    if plan is None:
+        if params['backend'] == 'auto':
+            result['guarded'] = False
+            module.warn(fw_detect.NO_FIREWALL)
+        result['msg'] = summary(backend, None, module.check_mode)
+        module.exit_json(**result)
+    if plan.problems:
+        module.fail_json(msg='; '.join(plan.problems), **result)
+    for warning in plan.warnings:
+        module.warn(warning)
+    if plan.actions and not module.check_mode:
+        APPLY[backend](host, plan.actions)
+    result.update(changed=bool(plan.actions), guarded=plan.guarded, actions=[a.text for a in plan.actions],
+                  rules_added=plan.added, rules_removed=plan.removed, msg=summary(backend, plan, module.check_mode))
+    if module._diff:
+        result['diff'] = {'before': plan.diff[0], 'after': plan.diff[1],
+                          'before_header': '%s (owned objects)' % backend, 'after_header': '%s (owned objects)' % backend}
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
