@@ -250,7 +250,15 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import host_read, proc_scan
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import (
+    fw_detect,
+    fw_firewalld,
+    fw_host,
+    fw_reach,
+    fw_ufw,
+    host_read,
+    proc_scan,
+)
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_findings import count_by_severity, worst
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_host import audit_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import PortError
@@ -305,6 +313,37 @@ def _unlisted_entries(module, instances, processes, booted):
     return entries
 
 
+def _firewalld_zones(host):
+    """(zones, service ports) of the zones that take traffic (active ones and the default zone), at runtime."""
+    client, problem = fw_firewalld._client()  # pylint: disable=protected-access
+    if problem:
+        host.fail(problem)
+    active = client.getActiveZones()
+    zones, services = [], {}
+    for name in sorted(set(active) | set([client.getDefaultZone()])):
+        settings = client.getZoneSettings(name)
+        zones.append({'name': name, 'sources': list(settings.getSources()), 'target': settings.getTarget(),
+                      'services': list(settings.getServices()), 'ports': [tuple(p) for p in settings.getPorts()],
+                      'rich_rules': list(settings.getRichRules())})
+        for service in settings.getServices():
+            services[service] = [tuple(p) for p in client.getServiceSettings(service).getPorts()]
+    return zones, services
+
+
+def read_firewall(module):
+    """What the active firewall lets through (fw_reach), detected as the firewall module detects it."""
+    host = fw_host.Host(module)
+    backend, reason = fw_detect.choose(fw_detect.read(host, fw_detect.read_units(host)))
+    if backend == 'nftables':
+        return fw_reach.from_nftables(host.run(['nft', '-j', 'list', 'ruleset'])[1], reason)
+    if backend == 'ufw':
+        return fw_reach.from_ufw(fw_ufw.read(host), reason)
+    if backend == 'firewalld':
+        zones, services = _firewalld_zones(host)
+        return fw_reach.from_firewalld(zones, services, reason)
+    return fw_reach.no_firewall(reason)
+
+
 def read(module):
     """Everything the audit compares, read once for the host."""
     instances = module.params['instances']
@@ -313,7 +352,7 @@ def read(module):
     entries = _listed_entries(module, instances, processes, booted)
     if module.params['discover']:
         entries.extend(_unlisted_entries(module, instances, processes, booted))
-    firewall = None
+    firewall = read_firewall(module)
     pids = [process['pid'] for entry in entries for process in entry['processes']]
     return entries, {'firewall': firewall, 'ephemeral': proc_scan.ephemeral_ports(),
                      'sockets': lambda ports: proc_scan.listening_sockets(ports=ports, likely_owners=pids)}

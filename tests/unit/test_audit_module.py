@@ -14,10 +14,15 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import pr
 from standin_process import StandIn, write_home
 
 
+# What the firewall of the machine running the tests lets through is checked on its own (the last test): the
+# other tests look at the drift between configured and listening.
+REACH_KINDS = ('management_exposed', 'firewall_closed', 'no_firewall', 'stale_rule')
+
+
 def instance_findings(result, name):
     found = [i for i in result['instances'] if i['name'] == name]
     assert found, result
-    return sorted((item['kind'], item['severity']) for item in found[0]['findings'])
+    return sorted((item['kind'], item['severity']) for item in found[0]['findings'] if item['kind'] not in REACH_KINDS)
 
 
 def digest(home):
@@ -141,3 +146,21 @@ def test_start_time_reads_a_command_name_with_spaces_and_parentheses(tmp_path):
     (tmp_path / 'sys' / 'net' / 'ipv4').mkdir(parents=True)
     (tmp_path / 'sys' / 'net' / 'ipv4' / 'ip_local_port_range').write_text('40000\t50000\n')
     assert proc_scan.ephemeral_ports(str(tmp_path)) == (40000, 50000)
+
+
+def test_reachable_comes_from_the_firewall_this_machine_has(standins, module_runner):
+    """The machine's own firewall, read as the firewall module detects it (no firewall here: every port is open)."""
+    offset = offset_for_free_ports()
+    home = standins('reach', '[server]\noffset = %d\n' % offset)
+    result = module_runner('audit_info', {'instances': [{'name': 'reach', 'home': str(home)}]})
+    firewall = result['firewall']
+    assert firewall['backend'] in ('none', 'nftables', 'ufw', 'firewalld') and firewall['reason']
+    rows = dict((row['port'], row) for row in result['instances'][0]['rows'])
+    management = 9154 + offset
+    if firewall['guarded'] is False:
+        assert set(row['reachable']['state'] for row in rows.values()) == {'any'}
+        kinds = [(item['kind'], item['severity'], item['ports']) for item in result['findings']]
+        assert ('no_firewall', 'low', []) in kinds
+        assert ('management_exposed', 'critical', [management, 9191 + offset]) in kinds
+    else:
+        assert set(row['reachable']['state'] for row in rows.values()) <= set(['any', 'sources', 'closed'])
