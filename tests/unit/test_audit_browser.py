@@ -68,7 +68,7 @@ def test_a_click_on_a_header_sorts_the_table(browser_page):
     assert ports_before == sorted(ports_before)
     first.locator('th button', has_text='Listener').click()
     names = first.locator('tbody tr td:nth-child(2)').all_inner_texts()
-    assert names == sorted(names, key=str.lower) and names[0] == 'https'
+    assert names == sorted(names, key=str.lower) and names[0] == 'http'
     assert first.locator('th', has_text='Listener').get_attribute('aria-sort') == 'ascending'
     first.locator('th button', has_text='Port').click()
     first.locator('th button', has_text='Port').click()
