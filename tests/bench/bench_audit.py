@@ -21,7 +21,7 @@ bench_fleet.PLAYBOOKS['audit'] = os.path.join(HERE, 'playbooks', 'audit.yml')
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--hosts', type=int, default=50)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--forks', type=int, default=10)
