@@ -91,7 +91,7 @@ def finding(kind, instance, message, ports=(), **fields):
     """One finding: {kind, severity, title, instance, ports, message, fix}."""
     spec = KINDS[kind]
     values = dict(fields, instance=instance or '-', ports=', '.join(str(port) for port in ports))
-    values.setdefault('service', 'its systemd unit')
+    values.setdefault('service', 'systemctl start <its unit>')
     return {'kind': kind, 'severity': spec.severity, 'title': spec.title, 'instance': instance,
             'ports': sorted(ports), 'message': message, 'fix': spec.fix.format(**values)}
 

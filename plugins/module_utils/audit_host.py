@@ -106,7 +106,8 @@ class _Instance(object):
                 self._listener_drift()
         elif self.entry.get('listed', True):
             self.add('instance_down', 'no running JVM of %s%s' % (self.entry['home'], self._unit_state()),
-                     service=self.entry.get('service') or 'it')
+                     service='systemctl start %s' % self.entry['service'] if self.entry.get('service')
+                     else 'bin/micro-integrator.sh')
         if not self.entry.get('listed', True):
             self.add('unlisted_instance', 'a JVM (pid %s) runs MI from %s, which is not in the instance list'
                      % (', '.join(str(p['pid']) for p in self.processes), self.entry['home']))
