@@ -20,6 +20,7 @@ import errno
 import os
 import socket
 import struct
+import time
 
 LISTEN = '0A'
 CARBON_HOME_OPTION = '-Dcarbon.home='
@@ -210,3 +211,33 @@ def listening_sockets(proc='/proc', pid=None, ports=None, likely_owners=()):
     if pid is not None:
         sockets = [entry for entry in sockets if entry['pids']]
     return sorted(sockets, key=lambda entry: (entry['port'], entry['family'], entry['address']))
+
+
+def boot_time(proc='/proc', now=None):
+    """The wall-clock time the kernel booted, to 10 ms: now minus <proc>/uptime (btime of <proc>/stat is
+    rounded to the second, too coarse to tell a file written just before a start from one written after)."""
+    data = _read(os.path.join(proc, 'uptime'))
+    if data is None:
+        raise ProcUnreadable('cannot read %s/uptime' % proc)
+    return (time.time() if now is None else now) - float(_text(data).split()[0])
+
+
+def start_time(pid, proc='/proc', booted=None):
+    """When process pid started (seconds since the epoch), or None when it is gone.
+
+    Field 22 of <proc>/<pid>/stat counts clock ticks since boot; the command name before it is in
+    parentheses and may hold spaces, so the fields are counted after the last ')'.
+    """
+    data = _read(os.path.join(proc, str(pid), 'stat'))
+    if data is None:
+        return None
+    fields = _text(data).rpartition(')')[2].split()
+    booted = boot_time(proc) if booted is None else booted
+    return booted + int(fields[19]) / float(os.sysconf('SC_CLK_TCK'))
+
+
+def ephemeral_ports(proc='/proc'):
+    """(low, high) of the ports the kernel picks for a bind to port 0 (JMX/RMI and other random listeners)."""
+    data = _read(os.path.join(proc, 'sys', 'net', 'ipv4', 'ip_local_port_range'))
+    low, high = (_text(data).split() if data else ('32768', '60999'))
+    return int(low), int(high)

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The kinds of drift the port audit reports: each with one severity and the fix in one sentence.
+
+Pure data plus helpers shared by the audit module (plugins/modules/audit_info.py), the host audit
+(audit_host.py) and the report on the controller (plugins/plugin_utils/audit_report.py).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections import namedtuple
+
+# Highest first. fail_on names one of them: findings at or above it fail the audit.
+SEVERITIES = ('critical', 'high', 'medium', 'low', 'info')
+
+Kind = namedtuple('Kind', 'severity title fix')
+
+# The fix may name {instance}, {ports}, {service} and the kind's own fields (see finding()).
+KINDS = {
+    'management_exposed': Kind(
+        'critical', 'Management API or debugger reachable from any address',
+        'Restrict the port to your admin networks (mi_ports_management_sources) or set '
+        '[management_api] protocols = "https" to take the Management API off the HTTP port.'),
+    'not_audited': Kind(
+        'high', 'Host not audited',
+        'Make the host reachable and run the audit with become: true (it needs root to read every socket).'),
+    'unreadable': Kind(
+        'high', 'Instance cannot be read',
+        'Fix what the message names (path, unit or value) so that MI, and the audit, can read it.'),
+    'instance_down': Kind(
+        'high', 'Instance not running',
+        'Start the instance ({service}) or remove it from the inventory.'),
+    'listener_failed': Kind(
+        'high', 'Configured, not listening, although MI started after the last change',
+        'Read the MI log for that listener (port in use, TLS keystore) and restart the instance.'),
+    'offset_drift': Kind(
+        'high', 'The running JVM uses another offset than its next start will',
+        'Restart the instance to apply the offset, or restore the offset it runs with.'),
+    'port_conflict': Kind(
+        'high', 'Port wanted by two instances or held by another process',
+        'Give each instance its own ports (mi_ports_instances) or stop the process that holds the port.'),
+    'restart_pending': Kind(
+        'medium', 'Configured, not listening: changed after MI started',
+        'Restart the instance (the mi_ports role restarts it safely) to apply the change.'),
+    'unexpected_listener': Kind(
+        'medium', 'Listening on a port that is not configured',
+        'Declare the inbound endpoint that opens it (inbound_endpoints) or remove what opens it.'),
+    'firewall_closed': Kind(
+        'medium', 'Listening, but the firewall lets nobody through',
+        'Open the port with the mi_ports role, or disable the listener if nobody needs it.'),
+    'stale_rule': Kind(
+        'medium', 'Our firewall rule opens a port where no instance listens or is configured',
+        'Run the mi_ports role (or the firewall module) with the current instances to remove the rule.'),
+    'offset_overridden': Kind(
+        'low', 'The file sets an offset that -DportOffset overrides',
+        'Set the same offset in the file or remove -DportOffset, so that the file tells the truth.'),
+    'no_firewall': Kind(
+        'low', 'No firewall guards the host',
+        'Enable a firewall (the mi_ports role with mi_ports_firewall: nftables) so that only the wanted '
+        'sources reach MI.'),
+    'unresolved_port': Kind(
+        'low', 'Port depends on a placeholder whose source is unknown',
+        'Give the variable or -D property in the instance\'s environment or jvm_args so that it can be audited.'),
+    'unlisted_instance': Kind(
+        'low', 'An MI JVM runs from a home that is not in the instance list',
+        'Add the instance to the inventory (mi_ports_instances), or stop it.'),
+    'random_port': Kind(
+        'info', 'Listening on a port the kernel picked (JMX/RMI or another random listener)',
+        'Nothing to do unless it must be reached: then give it a fixed port, '
+        'such as -Dcom.sun.management.jmxremote.rmi.port.'),
+}
+
+
+class AuditError(ValueError):
+    """Bad input to the audit (an unknown severity); the message names the value and the fix."""
+
+
+def rank(severity):
+    """0 for critical ... 4 for info; 'none' (never fail) is past the end."""
+    if severity == 'none':
+        return len(SEVERITIES)
+    if severity not in SEVERITIES:
+        raise AuditError('severity %r is not one of %s or none' % (severity, ', '.join(SEVERITIES)))
+    return SEVERITIES.index(severity)
+
+
+def finding(kind, instance, message, ports=(), **fields):
+    """One finding: {kind, severity, title, instance, ports, message, fix}."""
+    spec = KINDS[kind]
+    values = dict(fields, instance=instance or '-', ports=', '.join(str(port) for port in ports))
+    values.setdefault('service', 'systemctl start <its unit>')
+    return {'kind': kind, 'severity': spec.severity, 'title': spec.title, 'instance': instance,
+            'ports': sorted(ports), 'message': message, 'fix': spec.fix.format(**values)}
+
+
+def worst(findings):
+    """The highest severity among findings, or None."""
+    found = [item['severity'] for item in findings]
+    return min(found, key=rank) if found else None
+
+
+def count_by_severity(findings):
+    counts = dict((severity, 0) for severity in SEVERITIES)
+    for item in findings:
+        counts[item['severity']] += 1
+    return counts
+
+
+def at_or_above(findings, severity):
+    """The findings that reach severity (fail_on)."""
+    limit = rank(severity)
+    return [item for item in findings if rank(item['severity']) <= limit]
