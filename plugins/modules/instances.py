@@ -211,87 +211,25 @@ problems:
   elements: str
 """
 
-import os
-import shlex
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import mi_startup, proc_scan, systemd_unit
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import host_read, proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
     TOMLKIT_IMPORT_ERROR,
     MissingTomlkit,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.host_plan import plan_host
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import PortError, system_properties
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import (
-    FileProblem,
-    read_text,
-    write_text,
-)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import FileProblem, write_text
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
            'notes', 'restart_needed', 'listening_before', 'active', 'unresolved', 'backup_file')
 
 
-def _unit_startup(module, service):
-    """What the unit starts MI with, or a problem."""
-    systemctl = module.get_bin_path('systemctl')
-    if not systemctl:
-        return None, ['service %s is given but systemctl is not available on this host' % service]
-    argv = systemd_unit.show_argv(service)
-    rc, out, err = module.run_command([systemctl] + argv[1:])
-    if rc != 0:
-        return None, ['cannot read the unit %s: %s' % (service, (err or out).strip())]
-    found = mi_startup.startup(systemd_unit.parse_show(out))
-    return found, found['problems']
-
-
-def _own_context(instance):
-    """The jvm_args and environment given in the task: they come after (and win over) the unit's."""
-    jvm_args = instance.get('jvm_args')
-    system_properties(jvm_args)  # refuses what is neither a string nor a list
-    words = shlex.split(jvm_args) if isinstance(jvm_args, str) else [str(arg) for arg in jvm_args or []]
-    return words, dict(instance.get('environment') or {})
-
-
-def _startup(module, instance, running):
-    """(startup, problems): the unit's when there is one (the next start uses it), else the running JVM's."""
-    problems = []
-    if instance.get('service'):
-        startup, problems = _unit_startup(module, instance['service'])
-        startup = startup or {}
-    elif running:
-        process = running[0]
-        startup = dict(mi_startup.process_startup(process['argv'], process['environ']),
-                       environment=process['environ'] or {}, active=True)
-    else:
-        startup = {}
-    words, environment = _own_context(instance)
-    merged_env = dict(startup.get('environment') or {}, **environment)
-    jvm_args = list(startup.get('jvm_args') or []) + words
-    properties = dict(startup.get('system_properties') or {}, **system_properties(words))
-    return dict(startup, jvm_args=jvm_args, environment=merged_env, system_properties=properties), problems
-
-
 def read_host(module, instances, check_listeners):
-    """Everything the plan needs, read once for the whole host."""
-    processes = proc_scan.carbon_processes()
-    current = {}
-    for instance in instances:
-        home = instance['home']
-        path = os.path.realpath(os.path.join(home, 'conf', 'deployment.toml'))
-        running = proc_scan.processes_of_home(processes, home)
-        entry = {'path': path, 'home_key': proc_scan.home_key(home), 'pids': [p['pid'] for p in running],
-                 'problems': []}
-        try:
-            entry['text'] = read_text(path)
-        except FileProblem as exc:
-            entry['text'] = None
-            entry['problems'].append('%s: %s' % (path, to_native(exc)))
-        entry['startup'], found = _startup(module, instance, running)
-        entry['problems'].extend(found)
-        current[instance['name']] = entry
+    """Everything the plan needs, read once for the whole host (host_read, shared with the audit)."""
+    current = host_read.read_instances(module, instances, proc_scan.carbon_processes())
     sockets = (lambda ports, pids: proc_scan.listening_sockets(ports=ports, likely_owners=pids)) \
         if check_listeners else None
     return current, sockets
