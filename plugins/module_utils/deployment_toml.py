@@ -424,8 +424,7 @@ def _shows_only(line, keys):
 def _leaf_keys(data, prefix=''):
     for name, value in data.items():
         if isinstance(value, Mapping):
-            for leaf in _leaf_keys(value, prefix + name + '.'):
-                yield leaf
+            yield from _leaf_keys(value, prefix + name + '.')
         else:
             yield prefix + name
 

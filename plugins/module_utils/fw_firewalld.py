@@ -184,7 +184,7 @@ def _guard_warnings(current):
 
 
 # -- read / apply (firewalld's Python client, over D-Bus) ----------------------------------------
-def _client():
+def connect():
     """firewalld's client, or (None, reason)."""
     try:
         from firewall.client import FirewallClient  # pylint: disable=import-error
@@ -223,7 +223,7 @@ def _zones_naming_ours(host):
 
 
 def read(host, zone, desired):
-    client, problem = _client()
+    client, problem = connect()
     if problem:
         return {'problem': problem}
     try:
@@ -298,7 +298,7 @@ def runtime_only_changes(client, config):
 
 
 def apply(host, actions):
-    client, problem = _client()
+    client, problem = connect()
     if problem:
         host.fail(problem)
     try:

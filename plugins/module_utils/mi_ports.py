@@ -226,8 +226,7 @@ def _port_like_keys(config, prefix=''):
     for name, value in config.items():
         key = prefix + name
         if isinstance(value, dict):
-            for found in _port_like_keys(value, key + '.'):
-                yield found
+            yield from _port_like_keys(value, key + '.')
         elif not isinstance(value, list) and 'port' in name.lower():
             yield key
 

@@ -315,7 +315,7 @@ def _unlisted_entries(module, instances, processes, booted):
 
 def _firewalld_zones(host):
     """(zones, service ports) of the zones that take traffic (active ones and the default zone), at runtime."""
-    client, problem = fw_firewalld._client()  # pylint: disable=protected-access
+    client, problem = fw_firewalld.connect()
     if problem:
         host.fail(problem)
     active = client.getActiveZones()

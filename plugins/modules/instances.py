@@ -77,7 +77,7 @@ options:
   reserved_ports:
     description: Ports no instance may use, mapped to what holds them.
     type: dict
-    default: {22: ssh}
+    default: {"22": ssh}
   check_listeners:
     description:
       - Refuse ports that processes other than the instances' own JVMs already listen on (from C(/proc/net/tcp)
@@ -154,7 +154,9 @@ instances:
       description: C(jvm), C(file), C(env), C(sys) or C(default).
       type: str
     ports:
-      description: Every listener of the instance, as M(wso2ops.micro_integrator.deployment_toml_info) returns RV(ports).
+      description:
+        - Every listener of the instance, as M(wso2ops.micro_integrator.deployment_toml_info) returns
+          RV(wso2ops.micro_integrator.deployment_toml_info#module:ports).
       type: dict
     listeners:
       description: The listeners MI will open after a restart (enabled, with a known port).
@@ -258,7 +260,7 @@ def main():
                 jvm_args=dict(type='raw'),
                 environment=dict(type='dict', default={}),
             )),
-            reserved_ports=dict(type='dict', default={22: 'ssh'}),
+            reserved_ports=dict(type='dict', default={'22': 'ssh'}),
             check_listeners=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
         ),

@@ -12,7 +12,6 @@ import functools
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
 
 
 def filter_errors(name):

@@ -202,7 +202,17 @@ def targets(results):
                           % ('converged host' if kind == 'rerun' else 'first converge', target),
                           ', '.join('%s: %d' % item for item in sorted(counts.items())),
                           max(counts.values()) <= target))
-TARGET_FIREWALL_EXECUTIONS = 1
+    for backend, data in sorted(results.get('podman', {}).get('backends', {}).items()):
+        worst = max(data['firewall_executions_per_host'].values())
+        ok = data['failed_runs'] == 0
+        found.append(('podman %s: converged host, any number of instances: <= %d firewall module execution'
+                      % (backend, TARGET_FIREWALL_EXECUTIONS), '%d' % worst if ok else '%d runs failed' % data['failed_runs'],
+                      ok and 0 < worst <= TARGET_FIREWALL_EXECUTIONS))
+        ratio = data['ratio_rerun_vs_two_pings']
+        found.append(('podman %s: converged re-run <= %.1fx two pings on the same hosts' % (backend, TARGET_RERUN_RATIO),
+                      '%.2fx' % ratio, ratio <= TARGET_RERUN_RATIO))
+        found.append(('podman %s: 0 hosts changed on the re-run' % backend, '%s changed' % data['hosts_changed_rerun'],
+                      data['hosts_changed_rerun'] == 0 and data['hosts_failed'] == 0))
     scale = results.get('scale')
     if main and scale:
         baseline = _change(main, scale, 'baseline: 2x ping')

@@ -7,8 +7,6 @@ import socket
 import subprocess
 import sys
 
-import pytest
-
 SHIPPED = '[server]\nhostname = "localhost"\n# offset  = 10\n\n[keystore.primary]\npassword = "s3cr3t"\n'
 CUSTOM = SHIPPED.replace('# offset  = 10\n', 'offset = 5\n') + (
     '\n[transport.http]\nlistener.port = 8281\n\n[mediation]\ninternal_https_api_port = 9155\n')

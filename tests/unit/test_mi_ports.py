@@ -113,7 +113,7 @@ def test_firewall_rules_keep_management_closed_and_monitoring_private_by_default
 
 def test_firewall_rules_restrict_sources_per_family():
     rules = port_map_rules(mi_ports.port_map({}, 3), ['10.1.0.0/16'], ['192.0.2.7', '2001:db8::/64'],
-                                    monitoring_sources=['10.9.0.0/24'])
+                           monitoring_sources=['10.9.0.0/24'])
     assert {(r['name'], r['port'], r['source'], r['family']) for r in rules} == {
         ('http', 8283, '10.1.0.0/16', 'ipv4'), ('https', 8246, '10.1.0.0/16', 'ipv4'),
         ('management_http', 9194, '10.9.0.0/24', 'ipv4'), ('management_https', 9157, '192.0.2.7/32', 'ipv4'),

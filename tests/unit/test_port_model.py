@@ -138,10 +138,8 @@ LISTENERS = [
     ('[transport.http]\nlistener.enable = "$env{HTTP_ON}"\n', {'http': (8290, None)}),      # unknown
     ('[mediation]\ninternal_http_api_enable = false\n', {'management_http': (9201, False),
                                                          'management_https': (9164, False)}),
-    ('[management_api]\nprotocols = "http"\n', {'management_http': (9201, True),
-                                                 'management_https': (9164, False)}),
-    ('[management_api]\nprotocols = "https"\n', {'management_http': (9201, True),
-                                                  'management_https': (9164, True)}),
+    ('[management_api]\nprotocols = "http"\n', {'management_http': (9201, True), 'management_https': (9164, False)}),
+    ('[management_api]\nprotocols = "https"\n', {'management_http': (9201, True), 'management_https': (9164, True)}),
     ('[management_api]\nprotocols = "https"\n[readiness_probe]\nprotocols = "https"\n'
      '[liveness_probe]\nprotocols = "https"\n',
      {'management_http': (9201, False), 'management_https': (9164, True)}),
