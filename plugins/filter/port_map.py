@@ -48,7 +48,7 @@ tcp: "{{ {'transport.tcp.listener.enable': true, 'transport.tcp.listener.port': 
 RETURN = r"""
 _value:
   description:
-    - One entry per listener, with the fields of M(wso2ops.micro_integrator.deployment_toml_info)'s RV(ports).
+    - One entry per listener, with the fields of RV(wso2ops.micro_integrator.deployment_toml_info#module:ports).
   type: dict
   contains:
     key:

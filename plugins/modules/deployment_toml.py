@@ -143,7 +143,7 @@ base_ports:
 ports:
   description:
     - Every listener of the instance after the change, keyed by alias or dotted key, as
-      M(wso2ops.micro_integrator.deployment_toml_info) returns it (see its RV(ports) for the fields).
+      M(wso2ops.micro_integrator.deployment_toml_info) returns it (see its RV(wso2ops.micro_integrator.deployment_toml_info#module:ports) for the fields).
   returned: success
   type: dict
   sample:
