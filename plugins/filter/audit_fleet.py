@@ -50,7 +50,7 @@ _value:
         C(fail_on), C(failing) (findings at or above fail_on).
       type: dict
     findings:
-      description: Every finding of the fleet (M(wso2ops.micro_integrator.audit_info)'s RV(findings) plus C(host)).
+      description: Every finding of the fleet (RV(wso2ops.micro_integrator.audit_info#module:findings) plus C(host)).
       type: list
       elements: dict
     hosts:

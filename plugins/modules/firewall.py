@@ -140,8 +140,8 @@ attributes:
     description: Runs on Linux hosts with one of the firewalls above (and systemd for nftables).
 seealso:
   - module: wso2ops.micro_integrator.deployment_toml
-  - ref: wso2ops.micro_integrator.mi_ports
-    description: The role that feeds this module with every instance's listeners.
+  - module: wso2ops.micro_integrator.instances
+    description: Reads every MI instance of the host and returns the listeners this module takes.
 """
 
 EXAMPLES = r"""
