@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -155,10 +156,23 @@ SYSTEM_PYTHON = '/usr/bin/python3'  # the test's own interpreter may sit in root
 @pytest.mark.skipif(os.getuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK),
                     reason='needs root and a system python3 to run the reader as another user')
 def test_without_root_owners_are_unknown_not_guessed(server):
-    """Another user cannot read root's fds or environ: owners are None, environ None."""
-    proc = subprocess.run([SYSTEM_PYTHON, '-c', READER_AS_NOBODY, str(server.pid), str(server.v4)],
-                          capture_output=True, text=True, timeout=60, check=True, user=65534, group=65534,
-                          env={'PYTHONPATH': str(COLLECTIONS), 'PATH': os.environ['PATH']})
+    """Another user cannot read root's fds or environ: owners are None, environ None.
+
+    The reader runs as nobody from a copy of proc_scan.py (it imports only the standard library) in a folder
+    nobody can reach: the checkout itself may sit in a private folder (mode 0700)."""
+    reachable = Path(tempfile.mkdtemp(prefix='proc-scan-', dir='/tmp'))
+    try:
+        package = reachable / 'ansible_collections' / 'wso2ops' / 'micro_integrator' / 'plugins' / 'module_utils'
+        package.mkdir(parents=True)
+        shutil.copyfile(COLLECTIONS / package.relative_to(reachable) / 'proc_scan.py', package / 'proc_scan.py')
+        for folder in [reachable] + [path for path in package.parents if reachable in path.parents] + [package]:
+            folder.chmod(0o755)
+        (package / 'proc_scan.py').chmod(0o644)
+        proc = subprocess.run([SYSTEM_PYTHON, '-c', READER_AS_NOBODY, str(server.pid), str(server.v4)],
+                              capture_output=True, text=True, timeout=60, check=True, user=65534, group=65534,
+                              cwd='/', env={'PYTHONPATH': str(reachable), 'PATH': os.environ['PATH']})
+    finally:
+        shutil.rmtree(reachable)
     seen = json.loads(proc.stdout)
     (entry,) = seen['sockets']
     assert entry['pids'] is None and entry['programs'] is None
