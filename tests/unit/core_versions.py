@@ -5,14 +5,21 @@ import contextlib
 import json
 import re
 
-__all__ = ('argument_error', 'patch_module_args', 'render')
+__all__ = ('argument_error', 'patch_module_args', 'render', 'trusted')
 
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 try:
-    from ansible.template import trust_as_template
+    from ansible.template import trust_as_template as trusted
 except ImportError:  # ansible-core < 2.19: every string is a template, results are strings unless native
+    def trusted(text):
+        """A template string, as ansible-core 2.19 wants it marked (older ones trust every string)."""
+        return text
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:
     from ansible.template import AnsibleNativeEnvironment
 
     def render(expression):
