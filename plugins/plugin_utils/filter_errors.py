@@ -13,7 +13,6 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 
-
 def filter_errors(name):
     """Decorate a filter function so that bad input raises AnsibleFilterError naming the filter."""
     def decorate(func):
