@@ -184,8 +184,7 @@ tarball: $(RUNTIME_VENV)/.installed
 molecule: venv
 	env -u TMPDIR tests/hosts/build-image.sh
 	mkdir -p $(BUILD)/molecule-home
-	# Two scenarios at a time: each has its own containers and network, and mostly waits on them.
-	env -u ANSIBLE_REMOTE_TEMP HOME=$(BUILD)/molecule-home molecule test --all --workers 2
+	env -u ANSIBLE_REMOTE_TEMP HOME=$(BUILD)/molecule-home molecule test --all
 
 bench: venv
 	python tests/bench/run.py $(BENCH_ARGS)
