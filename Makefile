@@ -184,7 +184,7 @@ tarball: $(RUNTIME_VENV)/.installed
 molecule: venv
 	env -u TMPDIR tests/hosts/build-image.sh
 	mkdir -p $(BUILD)/molecule-home
-	env -u ANSIBLE_REMOTE_TEMP HOME=$(BUILD)/molecule-home molecule test --all
+	env -u ANSIBLE_REMOTE_TEMP HOME=$(BUILD)/molecule-home molecule test $(or $(MOLECULE_ARGS),--all)
 
 bench: venv
 	python tests/bench/run.py $(BENCH_ARGS)

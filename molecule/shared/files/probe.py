@@ -1,5 +1,10 @@
 """Connect to HOST:PORT targets (IPv6 as [ADDRESS]:PORT) in parallel, once each with a short timeout, and
-print JSON {"HOST:PORT": {"open": bool, "answer": first line of the answer or the error}}.
+print JSON {"HOST:PORT": {"open": bool, "reached": bool, "answer": first line of the answer or the error}}.
+
+"reached" says that the packet passed the host's firewall: the connection was accepted, or refused
+by the host's TCP stack because nothing listens there. None of the tested firewalls answers a
+blocked port that way: nftables and ufw drop (a timeout), firewalld rejects with an ICMP
+"administratively prohibited" (EACCES or EHOSTUNREACH).
 
 Molecule verify runs it on the scenario's client containers against the scenario's MI host only.
 The MI stand-in answers an HTTP/1.0 response whose body names instance, alias and port; the
@@ -26,11 +31,13 @@ def probe(target):
                 if not chunk:
                     break
                 data += chunk
+    except ConnectionRefusedError as exc:
+        return target, {'open': False, 'reached': True, 'answer': '%s: %s' % (type(exc).__name__, exc)}
     except OSError as exc:
-        return target, {'open': False, 'answer': '%s: %s' % (type(exc).__name__, exc)}
+        return target, {'open': False, 'reached': False, 'answer': '%s: %s' % (type(exc).__name__, exc)}
     lines = [line for line in data.decode('utf-8', 'replace').splitlines() if line.strip()]
     answer = next((line for line in lines if line.startswith(('mi-standin', 'SSH-'))), lines[-1] if lines else '')
-    return target, {'open': True, 'answer': answer}
+    return target, {'open': True, 'reached': True, 'answer': answer}
 
 
 def main(targets):
