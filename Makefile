@@ -149,13 +149,10 @@ changelog-release: $(DOCS_VENV)/.installed $(COLLECTION_LINK)
 	rm -f changelogs/.plugin-cache.yaml
 
 # Every module, filter and role page from the collection's own docs, the guides of docs/docsite/, and
-# Sphinx with warnings as errors. The linter also checks references to ansible.posix and
-# community.general, found in the development venv's `ansible` package.
-docs: $(DOCS_VENV)/.installed venv $(COLLECTION_LINK)
+# Sphinx with warnings as errors.
+docs: $(DOCS_VENV)/.installed $(COLLECTION_LINK)
 	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && chmod og-w $(DOCS)/rst
-	PATH=$(DOCS_VENV)/bin:$$PATH \
-	  ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
-	  antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg lint-collection-docs --plugin-docs --check-extra-docs-refs .
+	PATH=$(DOCS_VENV)/bin:$$PATH antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg lint-collection-docs --plugin-docs --check-extra-docs-refs .
 	PATH=$(DOCS_VENV)/bin:$$PATH antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg \
 	  collection --use-current --dest-dir $(DOCS)/rst wso2ops.micro_integrator
 	cp docs/sphinx/index.rst $(DOCS)/rst/index.rst
@@ -169,8 +166,7 @@ tarball: $(RUNTIME_VENV)/.installed
 	rm -rf $(DIST) $(INSTALLED) $(USER_DIR) && mkdir -p $(DIST) $(INSTALLED) $(USER_DIR)/tmp
 	$(RUNTIME_VENV)/bin/ansible-galaxy collection build --output-path $(DIST) .
 	$(RUNTIME_VENV)/bin/python tests/packaging/check_tarball.py $(TARBALL)
-	# --no-deps: ansible.posix and community.general come from Galaxy (requirements.yml) or the ansible package.
-	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-galaxy collection install --no-deps -p $(INSTALLED) $(TARBALL)
+	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-galaxy collection install -p $(INSTALLED) $(TARBALL)
 	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-playbook wso2ops.micro_integrator.demo
 	$(AS_USER) TMPDIR=$(USER_DIR)/tmp $(RUNTIME_VENV)/bin/ansible-playbook wso2ops.micro_integrator.demo \
 	  -e '{"demo_ports": {"http": 70000}}' > $(USER_DIR)/failed-demo.log 2>&1; test $$? -ne 0

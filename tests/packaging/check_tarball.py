@@ -11,7 +11,7 @@ import tarfile
 
 # Every tracked file under these folders is shipped, plus these top-level files.
 SHIPPED_FOLDERS = ('plugins/', 'roles/', 'playbooks/', 'docs/docsite/', 'meta/')
-SHIPPED_FILES = ('README.md', 'COPYING', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'requirements.yml')
+SHIPPED_FILES = ('README.md', 'COPYING', 'CHANGELOG.rst', 'changelogs/changelog.yaml')
 # Development and test files: none of them may be shipped.
 NOT_SHIPPED = ('Makefile', 'ansible.cfg', 'requirements.txt', 'requirements-', 'tests/', 'molecule/', '.ci/',
                '.gitignore', 'docs/sphinx/', 'changelogs/fragments/', 'playbooks/inventory/localhost.yml', '.build/',
