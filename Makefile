@@ -175,12 +175,13 @@ tarball: $(RUNTIME_VENV)/.installed
 	@echo "make tarball: the failing demo run (port 70000) removed its temporary MI home"
 
 # The image build keeps its own temporary folder (debootstrap needs a file system that allows device nodes).
-# Molecule reaches the test hosts through podman: Ansible's remote temp there stays the hosts' default
-# ~/.ansible/tmp, and HOME points under .build/ so that the tasks molecule runs on localhost keep theirs here.
+# Ansible's remote temp is $HOME/.ansible/tmp, expanded by each host's shell: the podman test hosts keep
+# their default, and the tasks molecule runs on localhost (or delegates there) keep theirs under .build/
+# (Ansible would expand "~" to the user's home from the password database, not to $HOME).
 molecule: venv
 	env -u TMPDIR tests/hosts/build-image.sh
 	mkdir -p $(BUILD)/molecule-home
-	env -u ANSIBLE_REMOTE_TEMP HOME=$(BUILD)/molecule-home molecule test $(or $(MOLECULE_ARGS),--all)
+	HOME=$(BUILD)/molecule-home ANSIBLE_REMOTE_TEMP='$$HOME/.ansible/tmp' molecule test $(or $(MOLECULE_ARGS),--all)
 
 bench: venv
 	python tests/bench/run.py $(BENCH_ARGS)
