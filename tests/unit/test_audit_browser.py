@@ -3,6 +3,7 @@ requirements.txt; it never downloads a browser). The page renders offline, a cli
 sorts the table, the findings are visible. The screenshot is kept as a CI artifact in
 .build/audit-browser/mi-audit.png."""
 
+import os
 import subprocess
 
 import pytest
@@ -30,10 +31,15 @@ def browser_page(tmp_path_factory):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page_file = ARTIFACTS / 'mi-audit.html'
     page_file.write_text(render_html(fleet(sample(), 'high', generated='2026-11-24T10:00:00Z')))
+    # Chromium also writes outside its profile (crash reports in ~/.config, dconf in ~/.cache): give it a
+    # home of its own in the test's temporary folder.
+    home = tmp_path_factory.mktemp('chromium-home')
+    environment = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / '.config'),
+                       XDG_CACHE_HOME=str(home / '.cache'))
     with sync_playwright() as driver:
         context = driver.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp('chromium-profile')), executable_path=CHROMIUM, headless=True,
-            args=FLAGS[1:], viewport={'width': 1280, 'height': 900})
+            args=FLAGS[1:], viewport={'width': 1280, 'height': 900}, env=environment)
         page = context.new_page()
         requests, errors = [], []
         page.on('request', lambda request: requests.append(request.url))
