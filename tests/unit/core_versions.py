@@ -13,14 +13,11 @@ from ansible.template import Templar
 try:
     from ansible.template import trust_as_template as trusted
 except ImportError:  # ansible-core < 2.19: every string is a template, results are strings unless native
+    from ansible.template import AnsibleNativeEnvironment
+
     def trusted(text):
         """A template string, as ansible-core 2.19 wants it marked (older ones trust every string)."""
         return text
-
-try:
-    from ansible.template import trust_as_template
-except ImportError:
-    from ansible.template import AnsibleNativeEnvironment
 
     def render(expression):
         """The value of {{ expression }}, as a native Python value like ansible-core 2.19 gives it."""
@@ -29,7 +26,7 @@ except ImportError:
 else:
     def render(expression):
         """The value of {{ expression }}, as Jinja gives it through Ansible's templar."""
-        return Templar(loader=DataLoader()).template(trust_as_template('{{ %s }}' % expression))
+        return Templar(loader=DataLoader()).template(trusted('{{ %s }}' % expression))
 
 try:
     from ansible.module_utils.testing import patch_module_args
