@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium for the browser test of the audit page (tests/unit/test_audit_browser.py),
+# Install Debian's Chromium for the browser test of the audit page (tests/functional/test_audit_browser.py),
 # when it is missing. Playwright drives this system browser; it never downloads a browser of its own.
 #
 #   tests/install-chromium.sh        # as root; returns at once when /usr/bin/chromium is there

@@ -62,7 +62,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_findings import AuditError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import AuditError
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.audit_report import fleet
 
 

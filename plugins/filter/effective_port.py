@@ -40,7 +40,7 @@ _value:
   type: int
 """
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import effective_port
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import effective_port
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
 
 

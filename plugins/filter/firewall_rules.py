@@ -76,7 +76,7 @@ _value:
       type: str
 """
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_rules import port_map_rules
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import port_map_rules
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
 
 

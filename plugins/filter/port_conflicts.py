@@ -57,7 +57,7 @@ _value:
       type: str
 """
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import port_conflicts
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import port_conflicts
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
 
 

@@ -102,7 +102,7 @@ _value:
       elements: str
 """
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import port_map
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import port_map
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
 
 

@@ -250,19 +250,17 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import (
-    fw_detect,
-    fw_firewalld,
-    fw_host,
-    fw_reach,
-    fw_ufw,
-    host_read,
-    proc_scan,
-)
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_findings import count_by_severity, worst
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_host import audit_host
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import detect as fw_detect
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import firewalld as fw_firewalld
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import host as fw_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import reach as fw_reach
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances import read as host_read
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import count_by_severity, worst
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
 
 
 def _mtime(path):

@@ -175,15 +175,15 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
     TOMLKIT_IMPORT_ERROR,
     MissingTomlkit,
     TomlEditError,
     edit_ports,
     unified_diff,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import FileProblem, read_text, write_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text, write_text
 
 
 def run(module):

@@ -223,10 +223,10 @@ notes:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import TomlEditError, read_model
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_listeners import ALIASES
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_ports import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import TomlEditError, read_model
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
 
 
 def _jvm_args(value):

@@ -224,14 +224,12 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import (
-    fw_detect,
-    fw_firewalld,
-    fw_nftables,
-    fw_ufw,
-)
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_host import Host
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.fw_rules import (
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import detect as fw_detect
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import firewalld as fw_firewalld
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nftables as fw_nftables
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.host import Host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import (
     PRIVATE_SOURCES,
     FirewallInputError,
     desired_rules,

@@ -216,14 +216,15 @@ problems:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils import host_read, proc_scan
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import (
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances import read as host_read
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
     TOMLKIT_IMPORT_ERROR,
     MissingTomlkit,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.host_plan import plan_host
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi_values import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.text_file import FileProblem, write_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, write_text
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
            'notes', 'restart_needed', 'listening_before', 'active', 'unresolved', 'backup_file')

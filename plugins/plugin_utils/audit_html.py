@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from html import escape
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_findings import SEVERITIES, rank
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import SEVERITIES, rank
 
 CSS = """
 :root{--critical:#8b0000;--high:#c0392b;--medium:#d35400;--low:#7d6608;--info:#2c6e91;--ok:#1e7b34;

@@ -15,7 +15,7 @@ __metaclass__ = type
 import json
 import time
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit_findings import (
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import (
     SEVERITIES,
     at_or_above,
     count_by_severity,

@@ -19,7 +19,7 @@ import tomllib  # Python 3.11+, as the pinned venv
 
 import tomlkit
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.deployment_toml import edit_ports
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import edit_ports
 
 from gen_toml import generate
 

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The plan for all MI instances of one host: from what was read to what to write and what to return.
+
+Pure: no I/O. The host module reads every instance's deployment.toml, what its systemd unit starts
+it with and the host's listening sockets, hands them here, and writes only when the plan has no
+problem at all. Only what the user sets is enforced: an offset or port not given keeps the file's.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
+    TomlEditError,
+    edit_ports,
+    read_model,
+    unified_diff,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import (
+    PortError,
+    describe_conflicts,
+    listening,
+    port_conflicts,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import parse_offset
+
+_INSTANCE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
+
+
+def listeners_of(name, ports):
+    """The flat listener list a firewall is fed from: what MI opens, enabled and with a known port."""
+    return [dict(instance=name, name=port_name, key=entry['key'], port=entry['port'], exposure=entry['exposure'],
+                 protocol=entry['protocol'], bind_address=entry['bind_address'], apis=entry['apis'])
+            for port_name, entry in sorted(listening(ports).items())]
+
+
+def _signature(ports):
+    """What MI listens on: the thing a restart changes."""
+    return sorted((entry['port'], entry['bind_address'] or '') for entry in listening(ports).values())
+
+
+def _jvm_offset(startup):
+    value = startup.get('system_properties', {}).get('portOffset')
+    try:
+        return None if value is None else parse_offset(value, '-DportOffset')
+    except PortError:
+        return None  # the model reports the bad value itself
+
+
+def _contradiction(wanted, startup):
+    """The -DportOffset that would override the offset the user asks for, as a problem, or None."""
+    jvm = _jvm_offset(startup)
+    if wanted.get('offset') is None or jvm is None or jvm == wanted['offset']:
+        return None
+    where = startup.get('property_sources', {}).get('portOffset', 'the JVM arguments')
+    return ('MI starts with -DportOffset=%d (%s), which wins over the offset %d asked for; remove it there or '
+            'ask for offset %d' % (jvm, where, wanted['offset'], jvm))
+
+
+def _instance(wanted, current):
+    """(result, problems) of one instance."""
+    startup = current['startup']
+    context = (startup.get('jvm_args'), startup.get('environment'), wanted.get('inbound_endpoints'))
+    problems = list(current.get('problems', []))
+    contradiction = _contradiction(wanted, startup)
+    if contradiction:
+        problems.append(contradiction)
+    if current.get('text') is None:
+        return None, problems
+    try:
+        before = read_model(current['text'], *context)
+        edit = edit_ports(current['text'], wanted.get('ports'), wanted.get('offset'), *context)
+    except (PortError, TomlEditError) as exc:
+        return None, problems + [str(exc)]
+    ports = edit.model['ports']
+    return {
+        'name': wanted['name'], 'home': wanted['home'], 'path': current['path'], 'service': wanted.get('service'),
+        'changed': edit.changed, 'changes': edit.changes, 'text': edit.text,
+        'diff': unified_diff(current['text'], edit.text, edit.changes, current['path']) if edit.changed else '',
+        'offset': edit.offset, 'offset_source': edit.model['offset_source'], 'ports': ports,
+        'listeners': listeners_of(wanted['name'], ports), 'notes': edit.model['notes'],
+        'restart_needed': _signature(before['ports']) != _signature(ports),
+        'listening_before': [{'port': entry['port'], 'address': entry['bind_address']}
+                             for entry in listening(before['ports']).values()],
+        'active': startup.get('active'), 'pids': current.get('pids', []),
+        'unresolved': sorted(name for name, entry in ports.items() if entry['enabled'] is not False
+                             and not entry['resolved']),
+    }, problems
+
+
+def _repeated(values):
+    return sorted(set(value for value in values if values.count(value) > 1))
+
+
+def _host_problems(wanted, homes):
+    found = []
+    for instance in wanted:
+        if not _INSTANCE_NAME.match(str(instance['name'])):
+            found.append('instance name %r must be letters, digits, _ and - (it names firewall objects)'
+                         % (instance['name'],))
+    found.extend('instance name %s is given more than once' % name
+                 for name in _repeated([instance['name'] for instance in wanted]))
+    found.extend('MI home %s is given for more than one instance (%s)' % (home, ', '.join(
+        instance['name'] for instance in wanted if homes[instance['name']] == home))
+        for home in _repeated(list(homes.values())))
+    return found
+
+
+def _foreign_listeners(results, sockets):
+    """Ports the instances will listen on that another process already holds."""
+    ours = set(pid for result in results for pid in result['pids'])
+    taken = {}
+    for socket in sockets:
+        if socket['pids'] is None or set(socket['pids']) - ours:
+            taken.setdefault(socket['port'], socket)
+    found = []
+    for result in results:
+        for listener in result['listeners']:
+            socket = taken.get(listener['port'])
+            if socket:
+                holder = ('%s (pid %s)' % (', '.join(socket['programs'] or ['?']), ', '.join(map(str, socket['pids'])))
+                          if socket['pids'] else 'a process this user cannot see')
+                found.append('port %d (%s %s) is already in use by %s; choose another port or stop that process'
+                             % (listener['port'], result['name'], listener['name'], holder))
+    return found
+
+
+def plan_host(wanted, current, sockets=None, reserved=None):
+    """Everything the host module does, decided before any write.
+
+    wanted: the instances as asked [{name, home, service, offset, ports, inbound_endpoints}];
+    current: {name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup' (jvm_args,
+    environment, system_properties, property_sources, active), 'pids' (its running JVMs)}};
+    sockets: a function (ports, pids of the instances' JVMs) -> the sockets listening on those ports
+    (proc_scan.listening_sockets), None to skip that check;
+    reserved: {port: holder}. Returns {'instances': [...], 'listeners': [...], 'problems': [...]}: with any
+    problem nothing may be written.
+    """
+    problems = _host_problems(wanted, dict((i['name'], current[i['name']]['home_key']) for i in wanted))
+    results = []
+    for instance in wanted:
+        result, found = _instance(instance, current[instance['name']])
+        problems.extend('%s: %s' % (instance['name'], problem) for problem in found)
+        if result:
+            results.append(result)
+    conflicts = port_conflicts(dict((r['name'], r['ports']) for r in results), reserved)
+    if conflicts:  # among the instances that could be read: every problem is named at once
+        problems.append(describe_conflicts(conflicts))
+    if results and sockets is not None:
+        ports = set(listener['port'] for result in results for listener in result['listeners'])
+        pids = [pid for result in results for pid in result['pids']]
+        problems.extend(_foreign_listeners(results, sockets(ports, pids)))
+    return {'instances': results, 'listeners': [listener for r in results for listener in r['listeners']],
+            'problems': problems}

@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wso2ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read what every MI instance of a host is: its deployment.toml, what it starts with, its running JVMs.
+
+Shared by the host module (wso2ops.micro_integrator.instances) and the audit module
+(wso2ops.micro_integrator.audit_info): one read, the same facts for both. `module` is the
+AnsibleModule (get_bin_path, run_command); everything else is plain data.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shlex
+
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import startup as mi_startup
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd as systemd_unit
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import system_properties
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+
+
+def unit_startup(module, service):
+    """(startup, problems): what the systemd unit starts MI with (mi_startup.startup), or a problem."""
+    systemctl = module.get_bin_path('systemctl')
+    if not systemctl:
+        return None, ['service %s is given but systemctl is not available on this host' % service]
+    argv = systemd_unit.show_argv(service)
+    rc, out, err = module.run_command([systemctl] + argv[1:])
+    if rc != 0:
+        return None, ['cannot read the unit %s: %s' % (service, (err or out).strip())]
+    found = mi_startup.startup(systemd_unit.parse_show(out))
+    return found, found['problems']
+
+
+def own_context(instance):
+    """The jvm_args and environment given in the task: they come after (and win over) the unit's."""
+    jvm_args = instance.get('jvm_args')
+    system_properties(jvm_args)  # refuses what is neither a string nor a list
+    words = shlex.split(jvm_args) if isinstance(jvm_args, str) else [str(arg) for arg in jvm_args or []]
+    return words, dict(instance.get('environment') or {})
+
+
+def startup_of(module, instance, running):
+    """(startup, problems): the unit's when there is one (the next start uses it), else the running JVM's."""
+    problems = []
+    if instance.get('service'):
+        startup, problems = unit_startup(module, instance['service'])
+        startup = startup or {}
+    elif running:
+        process = running[0]
+        startup = dict(mi_startup.process_startup(process['argv'], process['environ']),
+                       environment=process['environ'] or {}, active=True)
+    else:
+        startup = {}
+    words, environment = own_context(instance)
+    merged_env = dict(startup.get('environment') or {}, **environment)
+    jvm_args = list(startup.get('jvm_args') or []) + words
+    own = system_properties(words)
+    properties = dict(startup.get('system_properties') or {}, **own)
+    sources = dict(startup.get('property_sources') or {}, **dict.fromkeys(own, 'the jvm_args given'))
+    return dict(startup, jvm_args=jvm_args, environment=merged_env, system_properties=properties,
+                property_sources=sources), problems
+
+
+def read_instances(module, instances, processes):
+    """{name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup', 'pids', 'processes'}}.
+
+    processes: proc_scan.carbon_processes(), read once for the host; 'processes' are those of the
+    instance's home (with their argv and environ: environ values can be secrets, never return them).
+    """
+    current = {}
+    for instance in instances:
+        home = instance['home']
+        path = os.path.realpath(os.path.join(home, 'conf', 'deployment.toml'))
+        running = proc_scan.processes_of_home(processes, home)
+        entry = {'path': path, 'home_key': proc_scan.home_key(home), 'pids': [p['pid'] for p in running],
+                 'processes': running, 'problems': []}
+        try:
+            entry['text'] = read_text(path)
+        except FileProblem as exc:
+            entry['text'] = None
+            entry['problems'].append('%s: %s' % (path, to_native(exc)))
+        entry['startup'], found = startup_of(module, instance, running)
+        entry['problems'].extend(found)
+        current[instance['name']] = entry
+    return current

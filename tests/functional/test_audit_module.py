@@ -1,0 +1,166 @@
+"""The audit module run for real, as Ansible runs it, against MI stand-ins running as local processes
+(real /proc, real sockets, real files; no systemd unit here: molecule runs it with real units and
+firewalls). Offsets put every port in a range of its own so that the runs collide with nothing."""
+
+import hashlib
+import os
+import random
+import socket
+import time
+
+import pytest
+
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
+from helpers.standin_process import StandIn, write_home
+
+
+# What the firewall of the machine running the tests lets through is checked on its own (the last test): the
+# other tests look at the drift between configured and listening.
+REACH_KINDS = ('management_exposed', 'firewall_closed', 'no_firewall', 'stale_rule')
+
+
+def instance_findings(result, name):
+    found = [i for i in result['instances'] if i['name'] == name]
+    assert found, result
+    return sorted((item['kind'], item['severity']) for item in found[0]['findings'] if item['kind'] not in REACH_KINDS)
+
+
+def digest(home):
+    return hashlib.sha256((home / 'conf' / 'deployment.toml').read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def standins(tmp_path):
+    started = []
+
+    def start(name, toml_text, args=(), env=None):
+        home = write_home(tmp_path / name, toml_text)
+        started.append(StandIn(home, args, env))
+        return home
+    yield start
+    for standin in started:
+        standin.stop()
+
+
+def bindable(port):
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(('0.0.0.0', port))
+        return True
+    except OSError:
+        return False
+
+
+def offset_for_free_ports():
+    """An offset whose four default ports (and the next offset's) are free now, all below the kernel's
+    ephemeral range, so that a port the audit does not know is 'unknown', not 'random'."""
+    for _attempt in range(50):
+        offset = random.randrange(1000, 22000)
+        if all(bindable(base + offset + step) for base in (8280, 8243, 9191, 9154) for step in (0, 1)):
+            return offset
+    raise AssertionError('no free offset found')
+
+
+def free_port_below_ephemeral():
+    for _attempt in range(50):
+        port = random.randrange(20000, 32000)
+        if bindable(port):
+            return port
+    raise AssertionError('no free port found')
+
+
+def test_clean_instance_then_drift_without_changing_anything(tmp_path, standins, module_runner):
+    clean_offset, drift_offset = offset_for_free_ports(), offset_for_free_ports()
+    extra = free_port_below_ephemeral()
+    clean = standins('clean', '[server]\noffset = %d\n' % clean_offset)
+    drift = standins('drift', '[server]\noffset = %d\n' % drift_offset, env={'MISTANDIN_EXTRA_PORTS': str(extra)})
+    args = {'instances': [{'name': 'clean', 'home': str(clean)}, {'name': 'drift', 'home': str(drift)}]}
+
+    first = module_runner('audit_info', args)
+    assert first['changed'] is False and instance_findings(first, 'clean') == []
+    assert ('unexpected_listener', 'medium') in instance_findings(first, 'drift')
+    rows = dict((row['port'], row) for row in first['instances'][0]['rows'])
+    assert sorted(rows) == sorted(p + clean_offset for p in (8280, 8243, 9191, 9154))
+    assert all(row['configured'] and row['listening'] and row['addresses'] == ['0.0.0.0'] for row in rows.values())
+
+    time.sleep(1)  # the file changes after MI started
+    (drift / 'conf' / 'deployment.toml').write_text('[server]\noffset = %d\n' % (drift_offset + 1))
+    before = [digest(clean), digest(drift)]
+    check = module_runner('audit_info', args, check=True)
+    assert check['changed'] is False and [digest(clean), digest(drift)] == before
+    assert instance_findings(check, 'clean') == []
+    assert instance_findings(check, 'drift') == [
+        ('offset_drift', 'high'), ('restart_pending', 'medium'), ('unexpected_listener', 'medium')]
+    drifted = [i for i in check['instances'] if i['name'] == 'drift'][0]
+    assert drifted['offset'] == {'configured': drift_offset + 1, 'configured_source': 'file',
+                                 'running': drift_offset, 'running_source': 'inferred from the listening sockets'}
+    assert [row['port'] for row in drifted['rows'] if row['label'] == 'unknown'] == [extra]
+
+
+def test_the_running_jvms_offset_against_its_jvm_args(standins, module_runner):
+    offset = offset_for_free_ports()
+    home = standins('jvm', '[server]\noffset = 5\n', args=['-DportOffset=%d' % offset])
+    result = module_runner('audit_info', {'instances': [{'name': 'jvm', 'home': str(home)}]})
+    assert instance_findings(result, 'jvm') == [('offset_overridden', 'low')]
+    moved = module_runner('audit_info', {'instances': [
+        {'name': 'jvm', 'home': str(home), 'jvm_args': '-DportOffset=%d' % (offset + 1)}]})
+    assert instance_findings(moved, 'jvm') == [('offset_drift', 'high'), ('offset_overridden', 'low'),
+                                               ('restart_pending', 'medium')]
+
+
+def test_an_unlisted_mi_jvm_is_found_and_a_listed_one_not_running(tmp_path, standins, module_runner):
+    offset = offset_for_free_ports()
+    home = standins('other', '[server]\noffset = %d\n' % offset)
+    idle = write_home(tmp_path / 'idle', '[server]\n')
+    result = module_runner('audit_info', {'instances': [{'name': 'idle', 'home': str(idle)}]})
+    assert instance_findings(result, 'idle') == [('instance_down', 'high')]
+    assert instance_findings(result, str(home)) == [('unlisted_instance', 'low')]
+    hidden = module_runner('audit_info', {'instances': [{'name': 'idle', 'home': str(idle)}], 'discover': False})
+    assert [i['name'] for i in hidden['instances']] == ['idle']
+
+
+def test_no_secret_reaches_the_result(standins, module_runner):
+    offset = offset_for_free_ports()
+    home = standins('secret', '[server]\noffset = %d\n[keystore.primary]\npassword = "ks-s3cr3t"\n' % offset,
+                    env={'DB_PASSWORD': 'env-s3cr3t'})
+    result = module_runner('audit_info', {'instances': [{'name': 's', 'home': str(home)}]})
+    text = repr(result)
+    assert 'ks-s3cr3t' not in text and 'env-s3cr3t' not in text and 'DB_PASSWORD' not in text
+
+
+def test_start_time_and_ephemeral_range_from_proc():
+    started = proc_scan.start_time(os.getpid())
+    assert 0 <= time.time() - started < 3600
+    assert proc_scan.start_time(2 ** 22 + 1) is None  # no such process
+    low, high = proc_scan.ephemeral_ports()
+    assert 1024 <= low < high <= 65535
+
+
+def test_start_time_reads_a_command_name_with_spaces_and_parentheses(tmp_path):
+    stat = '4242 (java (mi) x) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 30 0 %d 1 1 0\n'
+    (tmp_path / '4242').mkdir()
+    (tmp_path / '4242' / 'stat').write_text(stat % (os.sysconf('SC_CLK_TCK') * 5))
+    (tmp_path / 'uptime').write_text('100.00 50.00\n')
+    assert proc_scan.boot_time(str(tmp_path), now=1000.0) == 900.0
+    assert proc_scan.start_time(4242, str(tmp_path)) == pytest.approx(proc_scan.boot_time(str(tmp_path)) + 5)
+    (tmp_path / 'sys' / 'net' / 'ipv4').mkdir(parents=True)
+    (tmp_path / 'sys' / 'net' / 'ipv4' / 'ip_local_port_range').write_text('40000\t50000\n')
+    assert proc_scan.ephemeral_ports(str(tmp_path)) == (40000, 50000)
+
+
+def test_reachable_comes_from_the_firewall_this_machine_has(standins, module_runner):
+    """The machine's own firewall, read as the firewall module detects it (no firewall here: every port is open)."""
+    offset = offset_for_free_ports()
+    home = standins('reach', '[server]\noffset = %d\n' % offset)
+    result = module_runner('audit_info', {'instances': [{'name': 'reach', 'home': str(home)}]})
+    firewall = result['firewall']
+    assert firewall['backend'] in ('none', 'nftables', 'ufw', 'firewalld') and firewall['reason']
+    rows = dict((row['port'], row) for row in result['instances'][0]['rows'])
+    management = 9154 + offset
+    if firewall['guarded'] is False:
+        assert set(row['reachable']['state'] for row in rows.values()) == {'any'}
+        kinds = [(item['kind'], item['severity'], item['ports']) for item in result['findings']]
+        assert ('no_firewall', 'low', []) in kinds
+        assert ('management_exposed', 'critical', [management, 9191 + offset]) in kinds
+    else:
+        assert set(row['reachable']['state'] for row in rows.values()) <= set(['any', 'sources', 'closed'])

@@ -1,0 +1,210 @@
+"""The MI stand-in (tests/hosts/mi-standin/mi_standin.py) run for real, outside molecule.
+
+It is the independent check the molecule scenarios rely on, so it is tested against MI's rules
+(tests/hosts/README.md), never against the collection's code (nothing of it is imported here).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers.standin_process import StandIn, bare_answer, free_ports, http_get, refused, run_check, write_home
+
+DEFAULT_PORTS = 'http=8290 https=8253 management_http=9201 management_https=9164'
+
+
+@pytest.mark.parametrize('toml, args, env, expected', [
+    ('', [], {}, 'offset=10 ' + DEFAULT_PORTS),
+    ('[server]\noffset = 3\n', [], {}, 'offset=3 http=8283 https=8246 management_http=9194 management_https=9157'),
+    ('[server]\noffset = "3"\n[transport.http]\nlistener.port = "8180"\n', [], {},
+     'offset=3 http=8183 https=8246'),
+    ('[transport.http.listener]\nport = 8180\n', [], {}, 'http=8190 https=8253'),
+    # Placeholders: environment, system properties (-D arguments or JAVA_OPTS), references.
+    ('[server]\noffset = "$env{MI_OFFSET}"\n', [], {'MI_OFFSET': '4'}, 'offset=4 http=8284'),
+    ('[server]\noffset = "$sys{off}"\n', ['-Doff=5'], {}, 'offset=5 http=8285'),
+    ('[server]\noffset = "$sys{off}"\n', [], {'JAVA_OPTS': '-Xmx1g -Doff=6'}, 'offset=6 http=8286'),
+    ('[server]\noffset = "${off}"\n', ['-Doff=7'], {}, 'offset=7 http=8287'),
+    ('[server]\noffset = "${MI_OFF}"\n', [], {'MI_OFF': '8'}, 'offset=8 http=8288'),
+    ('[custom]\nport = 8100\n[transport.http]\nlistener.port = "$ref{custom.port}"\n', [], {}, 'http=8110'),
+    ('[transport.http]\nlistener.secured_port = "1$ref{transport.http.listener.parameter.port}"\n', [], {},
+     'http=8290 https=18290'),
+    ('[mediation]\ninternal_http_api_port = "9$env{P}"\n', [], {'P': '300'}, 'management_http=9310'),
+    # -DportOffset: an argument beats JAVA_OPTS, which beats the file; --debug drops JAVA_OPTS.
+    ('[server]\noffset = 1\n', [], {'JAVA_OPTS': '-DportOffset=2'}, 'offset=2 '),
+    ('[server]\noffset = 1\n', ['-DportOffset=3'], {'JAVA_OPTS': '-DportOffset=2'}, 'offset=3 '),
+    ('[server]\noffset = 1\n', ['--debug', '5005'], {'JAVA_OPTS': '-DportOffset=2'}, 'offset=1 '),
+    ('', ['--debug', '5005'], {}, DEFAULT_PORTS + ' jdwp=5005'),
+    ('', [], {'JAVA_TOOL_OPTIONS': '-DportOffset=2', 'JAVA_OPTS': '-DportOffset=3'}, 'offset=3 '),
+    ('', [], {'_JAVA_OPTIONS': '-DportOffset=2', 'JAVA_OPTS': '-DportOffset=3'}, 'offset=2 '),
+    # Enable flags and the internal APIs that run.
+    ('[transport.http]\nlistener.enable = false\n', [], {}, 'offset=10 https=8253 management_http=9201'),
+    ('[transport.http]\nlistener.secured_enable = "false"\n', [], {}, 'http=8290 management_http=9201'),
+    ('[mediation]\ninternal_http_api_enable = false\n', [], {}, 'http=8290 https=8253\n'),
+    ('[management_api]\nprotocols = "http"\n', [], {}, 'http=8290 https=8253 management_http=9201\n'),
+    ('[management_api]\nprotocols = "https"\n', [], {}, DEFAULT_PORTS + '\n'),
+    ('[management_api]\nprotocols = "https"\n[readiness_probe]\nprotocols = "https"\n[liveness_probe]\n'
+     'protocols = "https"\n', [], {}, 'http=8290 https=8253 management_https=9164\n'),
+    ('[prometheus_api]\nprotocols = "https"\n[management_api]\nprotocols = "http"\n', ['-DenablePrometheusApi=true'],
+     {}, DEFAULT_PORTS + '\n'),
+    # Ports without offset: TCP transport when enabled, debugger ports with -Desb.debug, extra ports.
+    ('[transport.tcp]\nlistener.enable = true\nlistener.port = 8300\n', [], {},
+     DEFAULT_PORTS + ' transport.tcp.listener.port=8300\n'),
+    ('[transport.tcp]\nlistener.port = 8300\n', [], {}, DEFAULT_PORTS + '\n'),
+    ('', ['-Desb.debug=true'], {},
+     DEFAULT_PORTS + ' mediation.synapse.command_debugger_port=9005 mediation.synapse.event_debugger_port=9006\n'),
+    ('[mediation]\nsynapse.command_debugger_port = 9105\n', ['-Desb.debug=super'], {},
+     'mediation.synapse.command_debugger_port=9105 mediation.synapse.event_debugger_port=9006\n'),
+    ('', [], {'MISTANDIN_EXTRA_PORTS': '7777, 7778'}, DEFAULT_PORTS + ' extra=7777 extra=7778\n'),
+])
+def test_ports_follow_mi_rules(tmp_path, toml, args, env, expected):
+    code, out, err = run_check(write_home(tmp_path / 'mi1', toml), args, env)
+    assert code == 0, err
+    assert out.startswith('instance=mi1 ')
+    assert expected in out
+
+
+@pytest.mark.parametrize('toml, args, env, refusal', [
+    ('[transport.http]\nlistener.port = " 8280 "\n', [], {}, "transport.http.listener.port: ' 8280 ' is not a number"),
+    ('[transport.http]\nlistener.port = "8280 "\n', [], {}, "'8280 ' is not a number"),
+    ('[server]\noffset = 1.5\n', [], {}, 'offset: 1.5 is not a number'),
+    ('[server]\noffset = "$env{MI_OFFSET}"\n', [], {}, 'Environment variable MI_OFFSET not defined in system'),
+    ('[server]\noffset = "$sys{off}"\n', [], {}, 'Error while retrieving off system property'),
+    ('[server]\noffset = "${nothing}"\n', [], {}, "'${nothing}' is not a number"),
+    ('[transport.http]\nlistener.port = "${port}"\n', ['-Dport=8000'], {}, "'${port}' is not a number"),
+    ('[transport.http]\nlistener.port = "$ref{custom.port}"\n', [], {}, "Configuration with key custom.port doesn't exist"),
+    ('[transport.http]\nlistener.secured_port = "$ref{transport.http.listener.port}"\nlistener.port = 8000\n', [], {},
+     'Configuration with key transport.http.listener.port doesn\'t exist (MI renames it to '
+     'transport.http.listener.parameter.port)'),
+    ('[a]\nx = "$ref{a.y}"\ny = "$ref{a.x}"\n', [], {}, "References can't be resolved for a.x, a.y"),
+    # MI resolves every value of the file: an unrelated key stops the start too.
+    ('[keystore.primary]\npassword = "$env{KEYSTORE_PASSWORD}"\n', [], {}, 'KEYSTORE_PASSWORD not defined'),
+    ('[[datasource]]\nid = "WSO2_DB"\npassword = "$env{DB_PASSWORD}"\n', [], {}, 'DB_PASSWORD not defined'),
+    ('[management_api]\nprotocols = "https  http"\n', [], {}, 'Unsupported Protocol found for Internal API'),
+    ('[transport.http]\nlistener.secured_port = 8280\n', [], {}, 'port 8290 is used by both http and https'),
+    ('[server]\noffset = 1\n[server]\noffset = 2\n', [], {}, 'invalid TOML'),
+    ('', ['-DportOffset=x'], {}, "-DportOffset: 'x' is not a number"),
+    ('', ['--debug'], {}, 'Please specify the debug port after the --debug option'),
+])
+def test_refuses_to_start_where_mi_does_not(tmp_path, toml, args, env, refusal):
+    code, out, err = run_check(write_home(tmp_path / 'mi1', toml), args, env)
+    assert code == 2, out
+    assert 'refusing to start' in err and refusal in err, err
+
+
+def test_missing_deployment_toml_refuses(tmp_path):
+    (tmp_path / 'mi1').mkdir()
+    code, _out, err = run_check(tmp_path / 'mi1')
+    assert code == 2 and 'deployment.toml: file not found' in err
+
+
+@pytest.mark.parametrize('env_file, expected', [
+    ('MI_OFFSET=4\n', 'offset=4 '),
+    ('  MI_OFFSET =  4  \n', 'offset=4 '),           # xargs trims key and value
+    ('MI_OFFSET="4"\n', 'offset=4 '),                # and removes quotes
+    ("# comment\nMI_OFFSET='4'\n", 'offset=4 '),
+    ('MI_OFFSET=4\nMI_OFFSET=6\n', 'offset=6 '),     # exported in order: the last wins
+    ('MI_OFFSET=5\nMI_OFFSET=4', 'offset=5 '),       # a last line without newline is not read
+])
+def test_env_file_is_read_like_mis_script(tmp_path, env_file, expected):
+    home = write_home(tmp_path / 'mi1', '[server]\noffset = "$env{MI_OFFSET}"\n')
+    (tmp_path / 'mi.env').write_text(env_file)
+    code, out, err = run_check(home, ['--env-file=%s' % (tmp_path / 'mi.env')])
+    assert code == 0, err
+    assert expected in out
+
+
+@pytest.mark.parametrize('env_file, refusal', [
+    ('MI_OFFSET=" 4 "\n', "' 4 ' is not a number"),     # spaces inside quotes survive xargs
+    ('MI_OFFSET="4\n', "'' is not a number"),            # unmatched quote: xargs prints nothing
+    ('MI-OFFSET=4\n', 'bad variable name'),              # dash stops the script
+    ('MI_OFFSET=4\r\n', "'4\\r' is not a number"),       # Windows line ends reach MI
+])
+def test_env_file_pitfalls_stop_the_start(tmp_path, env_file, refusal):
+    home = write_home(tmp_path / 'mi1', '[server]\noffset = "$env{MI_OFFSET}"\n')
+    (tmp_path / 'mi.env').write_text(env_file, newline='')
+    code, _out, err = run_check(home, ['--env-file=%s' % (tmp_path / 'mi.env')])
+    assert code == 2 and refusal in err, err
+
+
+def test_missing_env_file_is_reported_and_the_start_goes_on(tmp_path):
+    home = write_home(tmp_path / 'mi1', '')
+    code, out, _err = run_check(home, ['--env-file=%s' % (tmp_path / 'missing.env')])
+    assert code == 0
+    assert "Error: File '%s' not found." % (tmp_path / 'missing.env') in out
+
+
+@pytest.fixture
+def running(tmp_path):
+    """A stand-in on free ports (offset 5), started like the unit does, with an env file."""
+    http, https, internal, internal_tls, extra = free_ports(5)
+    home = write_home(tmp_path / 'mi1', (
+        '[server]\noffset = "$env{MI_OFFSET}"\n'
+        '[transport.http]\nlistener.port = %d\nlistener.secured_port = "%d"\n'
+        '[mediation]\ninternal_http_api_port = "$sys{internal.port}"\ninternal_https_api_port = %d\n'
+    ) % (http - 5, https - 5, internal_tls - 5))
+    (tmp_path / 'mi.env').write_text('MI_OFFSET=5\n')
+    args = ['-Dinternal.port=%d' % (internal - 5), '--env-file=%s' % (tmp_path / 'mi.env')]
+    with StandIn(home, args, env={'MISTANDIN_EXTRA_PORTS': str(extra), 'JAVA_OPTS': '-Xmx64m -Dfrom.opts=1'}) as standin:
+        standin.ports = {'http': http, 'https': https, 'management_http': internal,
+                         'management_https': internal_tls, 'extra': extra}
+        standin.home = home
+        yield standin
+
+
+def test_every_port_answers_with_instance_alias_and_port(running):
+    for alias, port in running.ports.items():
+        assert bare_answer(port) == 'mi-standin instance=mi1 alias=%s port=%d\n' % (alias, port)
+
+
+def test_internal_http_port_serves_readiness_and_liveness(running):
+    port = running.ports['management_http']
+    status, headers, body = http_get(port, '/healthz')
+    assert status.endswith(' 200 OK') and 'application/json' in headers
+    assert json.loads(body) == {'version': '4.4.0-standin', 'update_level': 'null', 'status': 'ready'}
+    status, _headers, body = http_get(port, '/liveness')
+    assert status.endswith(' 200 OK') and json.loads(body) == {'server': 'started'}
+    status, _headers, body = http_get(port, '/management/apis')
+    assert status.endswith(' 200 OK') and body == 'mi-standin instance=mi1 alias=management_http port=%d\n' % port
+    # Only the internal HTTP port serves the probes: the others answer their plain text.
+    _status, _headers, body = http_get(running.ports['http'], '/healthz')
+    assert body.startswith('mi-standin instance=mi1 alias=http ')
+
+
+def test_listens_on_ipv4_only_like_mi(running):
+    """MI's script passes -Djava.net.preferIPv4Stack=true: its JVM opens IPv4 sockets only."""
+    for port in running.ports.values():
+        assert refused(port, '::1')
+        assert not refused(port, '127.0.0.1')
+
+
+def test_shows_in_proc_like_mi(running):
+    argv = Path('/proc/%d/cmdline' % running.pid).read_bytes().decode().split('\0')[:-1]
+    environ = Path('/proc/%d/environ' % running.pid).read_bytes().decode().split('\0')
+    assert '-Dcarbon.home=%s' % running.home in argv
+    main = argv.index('org.wso2.micro.integrator.bootstrap.Bootstrap')
+    # JAVA_OPTS before MI's own options, the script's arguments after the main class.
+    assert argv.index('-Dfrom.opts=1') < argv.index('-Dcarbon.home=%s' % running.home) < main
+    assert argv[main + 1:] == ['-Dinternal.port=%d' % (running.ports['management_http'] - 5),
+                               '--env-file=%s' % (running.home.parent / 'mi.env')]
+    assert 'MI_OFFSET=5' in environ  # exported from --env-file, as the script does
+
+
+def test_internal_apis_disabled_close_both_internal_ports(tmp_path):
+    http, https, internal, internal_tls = free_ports(4)
+    home = write_home(tmp_path / 'mi1', (
+        '[server]\noffset = 0\n[transport.http]\nlistener.port = %d\nlistener.secured_port = %d\n'
+        '[mediation]\ninternal_http_api_enable = false\ninternal_http_api_port = %d\ninternal_https_api_port = %d\n'
+    ) % (http, https, internal, internal_tls))
+    with StandIn(home):
+        assert not refused(http, '127.0.0.1') and not refused(https, '127.0.0.1')
+        assert refused(internal, '127.0.0.1') and refused(internal_tls, '127.0.0.1')
+
+
+def test_port_in_use_stops_the_start(tmp_path):
+    home = write_home(tmp_path / 'mi1', (
+        '[server]\noffset = 0\n[transport.http]\nlistener.port = %d\nlistener.secured_port = %d\n'
+        '[mediation]\ninternal_http_api_port = %d\ninternal_https_api_port = %d\n') % tuple(free_ports(4)))
+    with StandIn(home):
+        with pytest.raises(AssertionError, match='cannot listen on port'):
+            StandIn(home)

@@ -1,0 +1,49 @@
+"""Paths of the checkout and of ../shared, and modules run for real as Ansible runs them (a process
+reading its args file), importing the collection from the ansible_collections tree that `make venv`
+links (.build/collections)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+COLLECTIONS = REPO / '.build' / 'collections'
+CORPUS = REPO.parent / 'shared' / 'corpus' / 'wso2-micro-integrator'
+INVALID_CORPUS_FILE = 'distribution__src__resources__config-tool__deployment-full.toml'
+MODULES = REPO / 'plugins' / 'modules'
+FIXTURES = REPO / 'tests' / 'fixtures'
+
+def corpus_files():
+    """Every *.toml of the MI repository corpus (empty when ../shared is not beside the repo)."""
+    return sorted(CORPUS.glob('*.toml')) if CORPUS.is_dir() else []
+
+
+def write_conf(tmp_path, data):
+    """<tmp_path>/conf/deployment.toml holding data (text, or bytes written as they are)."""
+    conf = tmp_path / 'conf'
+    conf.mkdir()
+    path = conf / 'deployment.toml'
+    path.write_bytes(data if isinstance(data, bytes) else data.encode('utf-8'))
+    return path
+
+
+def run_module(name, args, check=False, diff=False, tmp_path=None, env=None):
+    """Run plugins/modules/<name>.py as Ansible does (a process reading its args file); return its JSON."""
+    payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    args_dir = Path(tmp_path or os.environ.get('TMPDIR', '/tmp'))
+    args_file = args_dir / ('.%s-args-%d.json' % (name, os.getpid()))
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': payload}))
+    proc_env = dict(os.environ, PYTHONPATH=str(COLLECTIONS), **(env or {}))
+    try:
+        proc = subprocess.run([sys.executable, str(MODULES / (name + '.py')), str(args_file)],
+                              capture_output=True, text=True, env=proc_env, timeout=120, check=False)
+    finally:
+        args_file.unlink()
+    try:
+        result = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError('module %s printed no JSON: %s %s' % (name, proc.stdout, proc.stderr))
+    result['_stderr'] = proc.stderr
+    return result
