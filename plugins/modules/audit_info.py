@@ -259,7 +259,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import count_by_severity, worst
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
 
 
@@ -377,8 +377,8 @@ def main():
         entries, host = read(module)
     except proc_scan.ProcUnreadable as exc:
         module.fail_json(msg='%s; the audit needs root (become: true) to see every socket' % to_native(exc))
-    except PortError as exc:
-        module.fail_json(msg=to_native(exc))
+    except CollectionError as exc:
+        fail(module, exc)
     report = audit_host(entries, host)
     summary = {'instances': len(report['instances']), 'ports': sum(len(i['rows']) for i in report['instances']),
                'findings': count_by_severity(report['findings']), 'worst': worst(report['findings'])}

@@ -182,7 +182,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     edit_ports,
     unified_diff,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text, write_text
 
 

@@ -225,7 +225,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import TomlEditError, read_model
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
 
 

@@ -228,6 +228,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import firewalld as fw_firewalld
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nftables as fw_nftables
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.host import Host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import (
     PRIVATE_SOURCES,
@@ -301,6 +302,13 @@ def main():
         module.fail_json(msg='%s. No firewall was changed' % exc)
 
     host = Host(module)
+    try:
+        run(module, host, desired, params)
+    except CollectionError as exc:
+        fail(module, exc)
+
+
+def run(module, host, desired, params):
     backend, reason, plan = read_and_plan(host, params['backend'], desired, params)
     result = dict(
         changed=False, backend=backend, guarded=None, actions=[], rules_added=[], rules_removed=[],

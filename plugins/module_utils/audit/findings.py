@@ -13,6 +13,8 @@ __metaclass__ = type
 
 from collections import namedtuple
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
+
 # Highest first. fail_on names one of them: findings at or above it fail the audit.
 SEVERITIES = ('critical', 'high', 'medium', 'low', 'info')
 
@@ -74,7 +76,7 @@ KINDS = {
 }
 
 
-class AuditError(ValueError):
+class AuditError(CollectionError, ValueError):
     """Bad input to the audit (an unknown severity); the message names the value and the fix."""
 
 

@@ -24,13 +24,9 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     read_model,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.reach import our_rules, reach_of
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import (
-    PortError,
-    listening,
-    port_conflicts,
-)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import listening, port_conflicts
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.startup import process_startup
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import parse_offset
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, parse_offset
 
 # A file written this long after the JVM's start time counts as written after the start (start
 # times are exact to a clock tick; the margin keeps a write-then-restart from looking like drift).

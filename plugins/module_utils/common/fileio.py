@@ -11,8 +11,10 @@ import errno
 import os
 import tempfile
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
 
-class FileProblem(ValueError):
+
+class FileProblem(CollectionError, ValueError):
     """The file cannot be read as UTF-8 text; the message says why and what to do."""
 
 

@@ -15,6 +15,8 @@ import errno
 import os
 import tempfile
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CommandFailed
+
 
 class Host(object):
     def __init__(self, module):
@@ -22,7 +24,8 @@ class Host(object):
         self.done = []
 
     def fail(self, msg, **kwargs):
-        self.module.fail_json(msg=msg, changed=bool(self.done), applied=self.done, **kwargs)
+        """Raise CommandFailed with what was applied so far (the module reports it)."""
+        raise CommandFailed(msg, changed=bool(self.done), applied=list(self.done), **kwargs)
 
     def which(self, name):
         return self.module.get_bin_path(name)

@@ -22,11 +22,13 @@ import socket
 import struct
 import time
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
+
 LISTEN = '0A'
 CARBON_HOME_OPTION = '-Dcarbon.home='
 
 
-class ProcUnreadable(OSError):
+class ProcUnreadable(CollectionError, OSError):
     """A /proc entry that the caller needs cannot be read; the message says what to do."""
 
 

@@ -115,6 +115,20 @@ def _environment_file(value):
     return {'path': path, 'optional': flag.startswith('yes')}
 
 
+def show_blocks(text):
+    """Any `systemctl show` output as one list of (property, value) pairs per unit (blank lines separate units).
+
+    Pairs, not a dict: a property such as ExecStart can be printed more than once."""
+    blocks = [[]]
+    for line in (text or '').splitlines():
+        name, sep, value = line.partition('=')
+        if sep:
+            blocks[-1].append((name, value))
+        elif not line.strip() and blocks[-1]:
+            blocks.append([])
+    return [block for block in blocks if block]
+
+
 def parse_show(text):
     """The output of show_argv() as plain data.
 
@@ -125,10 +139,7 @@ def parse_show(text):
     """
     unit = {'id': '', 'load_state': '', 'active_state': '', 'main_pid': None, 'fragment_path': '',
             'drop_in_paths': [], 'exec_start': [], 'environment': {}, 'environment_files': []}
-    for line in text.splitlines():
-        name, sep, value = line.partition('=')
-        if not sep:
-            continue
+    for name, value in (pair for block in show_blocks(text) for pair in block):
         if name == 'ExecStart':
             unit['exec_start'].append(_exec_command(value))
         elif name == 'EnvironmentFiles':

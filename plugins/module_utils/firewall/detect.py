@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nftables as fw_nftables
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw
 
@@ -22,13 +23,8 @@ NO_FIREWALL = ('no active firewall: MI ports are open to every address, includin
 
 
 def parse_units(text):
-    """`systemctl show -p Id,...` of several units: {unit: {property: value}} (blocks split by blank lines)."""
-    units = {}
-    for block in (text or '').strip().split('\n\n'):
-        props = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)
-        if props.get('Id'):
-            units[props['Id']] = props
-    return units
+    """`systemctl show -p Id,...` of several units: {unit: {property: value}}."""
+    return dict((props['Id'], props) for props in map(dict, systemd.show_blocks(text)) if props.get('Id'))
 
 
 def read_units(host, units=UNITS):

@@ -19,6 +19,7 @@ import glob
 import re
 import traceback
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.util import unique
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import OWNER, Action, Plan, family
 
 PREFIX = OWNER + '-'
@@ -62,15 +63,7 @@ def desired_objects(desired):
         'description': 'WSO2 Micro Integrator instance %s, %s ports: %s (wso2ops.micro_integrator.firewall)'
                        % (item['instance'], item['exposure'], ', '.join(listeners[name])),
         'ports': sorted((str(port), 'tcp') for port in item['ports'])}) for name, item in services.items())
-    return {'services': definitions, 'zone_services': _unique(zone_services), 'rich_rules': _unique(rich_rules)}
-
-
-def _unique(items):
-    out = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
+    return {'services': definitions, 'zone_services': unique(zone_services), 'rich_rules': unique(rich_rules)}
 
 
 def needs_reload(wanted, current):
@@ -161,7 +154,7 @@ def current_state(current):
     for zone, state in sorted(current['zones'].items()):
         for kind, template in (('services', 'zone %s: service %s'), ('rich_rules', 'zone %s: %s')):
             permanent, runtime = state['permanent'][kind], state['runtime'][kind]
-            for item in _unique(permanent + runtime):
+            for item in unique(permanent + runtime):
                 where = 'both' if item in permanent and item in runtime else (
                     'permanent' if item in permanent else 'runtime')
                 lines.append((template % (zone, item), where))

@@ -16,6 +16,7 @@ __metaclass__ = type
 import ipaddress
 import json
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nft_json
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import OWNER, Action, Plan, owner_tag
 
 TABLE = 'wso2ops_mi'
@@ -123,26 +124,6 @@ def render_file(table):
 
 
 # -- reading nft's JSON ---------------------------------------------------------------------------
-def _network(value):
-    if isinstance(value, dict) and 'prefix' in value:
-        return str(ipaddress.ip_network('%s/%s' % (value['prefix']['addr'], value['prefix']['len']), strict=False))
-    return str(ipaddress.ip_network(value))
-
-
-def _ports(value):
-    if isinstance(value, int):
-        return (value,)
-    if isinstance(value, dict) and 'set' in value:
-        ports = []
-        for item in value['set']:
-            if isinstance(item, dict) and 'range' in item:
-                ports.extend(range(item['range'][0], item['range'][1] + 1))
-            else:
-                ports.append(int(item))
-        return tuple(sorted(ports))
-    raise ValueError(value)
-
-
 def _match(fields, match):
     """Fold one match expression into fields; ValueError for anything this backend never writes."""
     left, right = match.get('left', {}), match.get('right')
@@ -151,9 +132,10 @@ def _match(fields, match):
     if left.get('meta', {}).get('key') in ('iif', 'iifname'):
         fields['iif'] = right
     elif left.get('payload', {}).get('field') == 'saddr' and left['payload'].get('protocol') in ('ip', 'ip6'):
-        fields['saddr'] = _network(right)
+        fields['saddr'] = nft_json.network(right)
     elif left.get('payload') == {'protocol': 'tcp', 'field': 'dport'}:
-        fields['dports'] = _ports(right)
+        fields['dports'] = tuple(sorted(port for low, high in nft_json.port_ranges(right)
+                                        for port in range(low, high + 1)))
     else:
         raise ValueError(match)
 
@@ -180,26 +162,18 @@ def parse_rule(rule):
 
 def parse_table(text):
     """`nft -j list table inet wso2ops_mi` as {chain: {'hook', 'rules'}}."""
-    table = {}
-    for item in json.loads(text).get('nftables', []):
-        if 'chain' in item:
-            chain = item['chain']
-            hook = (chain['type'], chain['hook'], chain.get('prio'), chain.get('policy')) if 'hook' in chain else None
-            table[chain['name']] = {'hook': hook, 'rules': []}
-    for item in json.loads(text).get('nftables', []):
-        if 'rule' in item:
-            table[item['rule']['chain']]['rules'].append(parse_rule(item['rule']))
-    return table
+    chains, order = nft_json.load(text)
+    return dict((name, {'hook': (chain['type'], chain['hook'], chain.get('prio'), chain.get('policy'))
+                        if 'hook' in chain else None,
+                        'rules': [parse_rule(item) for item in chain['rules']]})
+                for (dummy, dummy, name), chain in ((key, chains[key]) for key in order))
 
 
 def parse_chains(text):
     """`nft -j list chains` as a list of base chains {family, table, name, hook, policy}."""
-    chains = []
-    for item in json.loads(text).get('nftables', []):
-        chain = item.get('chain')
-        if chain and 'hook' in chain:
-            chains.append(dict((key, chain.get(key)) for key in ('family', 'table', 'name', 'hook', 'policy')))
-    return chains
+    chains, order = nft_json.load(text)
+    return [dict((key, chains[k].get(key)) for key in ('family', 'table', 'name', 'hook', 'policy'))
+            for k in order if 'hook' in chains[k]]
 
 
 def foreign_input_chains(chains):

@@ -17,10 +17,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
-import json
 import re
 
-OWNER = 'wso2ops-mi'
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nft_json
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import OWNER
+
 _MAX_JUMPS = 8
 
 
@@ -115,26 +116,8 @@ class _Skip(Exception):
     """The rule cannot match IPv4 TCP traffic from outside (IPv6, UDP, loopback, established)."""
 
 
-class _Unknown(Exception):
-    """A match this reader does not evaluate."""
-
-
-def _nft_ports(right):
-    if isinstance(right, int):
-        return [(right, right)]
-    if isinstance(right, dict) and 'range' in right:
-        return [tuple(right['range'])]
-    if isinstance(right, dict) and 'set' in right:
-        return [pair for item in right['set'] for pair in _nft_ports(item)]
-    raise _Unknown(right)
-
-
-def _nft_network(right):
-    if isinstance(right, dict) and 'prefix' in right:
-        return str(ipaddress.ip_network('%s/%s' % (right['prefix']['addr'], right['prefix']['len']), strict=False))
-    if isinstance(right, str) and not right.startswith('@'):
-        return str(ipaddress.ip_network(right, strict=False))
-    raise _Unknown(right)
+class _Unknown(ValueError):
+    """A match this reader does not evaluate (nft_json raises ValueError for values it does not read)."""
 
 
 def _nft_match(fields, match):
@@ -158,9 +141,9 @@ def _nft_match(fields, match):
     if negated or op not in ('==', 'in'):
         raise _Unknown(match)
     if payload == {'protocol': 'tcp', 'field': 'dport'}:
-        fields['ports'] = _nft_ports(right)
+        fields['ports'] = nft_json.port_ranges(right)
     elif payload.get('protocol') == 'ip' and payload.get('field') == 'saddr':
-        fields['source'] = _nft_network(right)
+        fields['source'] = nft_json.network(right)
     else:
         raise _Unknown(match)
 
@@ -207,7 +190,7 @@ def _nft_rules(items, chains, depth, notes):
             found.extend(_nft_rule(item, chains, depth, notes))
         except _Skip:
             continue
-        except _Unknown:
+        except ValueError:
             notes.append('table %s %s chain %s: a rule (handle %s) is not evaluated'
                          % (item['family'], item['table'], item['chain'], item.get('handle')))
     return found
@@ -215,16 +198,7 @@ def _nft_rules(items, chains, depth, notes):
 
 def from_nftables(text, reason=''):
     """The firewall of `nft -j list ruleset`: every base chain on the input hook of the ip and inet families."""
-    chains, order = {}, []
-    for entry in json.loads(text).get('nftables', []):
-        if 'chain' in entry:
-            chain = entry['chain']
-            key = (chain['family'], chain['table'], chain['name'])
-            chains[key] = dict(chain, rules=[])
-            order.append(key)
-        elif 'rule' in entry:
-            item = entry['rule']
-            chains[(item['family'], item['table'], item['chain'])]['rules'].append(item)
+    chains, order = nft_json.load(text)
     notes, result = [], []
     base = [chains[key] for key in order if chains[key].get('hook') == 'input'
             and chains[key]['family'] in ('ip', 'inet')]

@@ -16,11 +16,13 @@ import ipaddress
 import re
 from collections import namedtuple
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.util import unique
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import EXPOSURES
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import parse_sources
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, parse_port
 
 OWNER = 'wso2ops-mi'
-EXPOSURES = ('public', 'management', 'monitoring')
 # Load balancers, Kubernetes nodes and Prometheus inside the network keep reaching /healthz,
 # /liveness and the metrics; the world does not reach the Management API over HTTP on that port.
 PRIVATE_SOURCES = ('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7')
@@ -35,7 +37,7 @@ Rule = namedtuple('Rule', 'instance name port exposure source')
 Action = namedtuple('Action', 'verb args text')
 
 
-class FirewallInputError(ValueError):
+class FirewallInputError(CollectionError, ValueError):
     """Listeners or sources the module refuses; the message names the entry and the fix."""
 
 
@@ -91,18 +93,10 @@ def exposure_sources(public=None, management=None, monitoring=PRIVATE_SOURCES):
         if sources is None and exposure != 'public':
             sources = []  # only the pass-through ports may be open to any address
         try:
-            found[exposure] = None if sources is None else _unique(parse_sources(sources, '%s_sources' % exposure))
+            found[exposure] = None if sources is None else unique(parse_sources(sources, '%s_sources' % exposure))
         except PortError as exc:
             raise FirewallInputError(str(exc))
     return found
-
-
-def _unique(items):
-    seen = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
 
 
 def _listener(entry, index, reserved):

@@ -18,6 +18,7 @@ import ipaddress
 import re
 from collections import namedtuple
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.util import unique
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import (
     OWNER,
     Action,
@@ -188,7 +189,7 @@ def plan(desired, current):
         if key not in present:
             actions.append(Action('add', (add_argv(key),), rule_text(key)))
     warnings.extend(_guard_warnings(current))
-    before = _unique(_text(rule) for rule in ours)
+    before = unique(_text(rule) for rule in ours)
     return Plan(actions, before, after, [], warnings,
                 current['enabled'] and current['default_input'] in ('DROP', 'REJECT'))
 
@@ -199,14 +200,6 @@ def _text(rule):
     if key:
         return rule_text(key)
     return 'ufw %s comment \'%s\'' % (' '.join(delete_argv(rule)[2:]), rule.comment)
-
-
-def _unique(items):
-    out = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
 
 
 def _guard_warnings(current):

@@ -20,13 +20,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     read_model,
     unified_diff,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import (
-    PortError,
-    describe_conflicts,
-    listening,
-    port_conflicts,
-)
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import parse_offset
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import describe_conflicts, listening, port_conflicts
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, parse_offset
 
 _INSTANCE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
 

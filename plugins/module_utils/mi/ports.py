@@ -17,8 +17,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.util import unique
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import (
-    ALIASES,
     INTERNAL_APIS,
     LISTENERS,
     LISTENER_BY_KEY,
@@ -274,12 +274,8 @@ def instance_model(config, jvm_args=None, environment=None, inbound_endpoints=No
     return {
         'offset': offset, 'offset_source': source, 'offset_placeholder': placeholder,
         'offset_set_in_file': lookup(config, OFFSET_KEY) is not None, 'ports': entries,
-        'notes': _notes(config, entries), 'problems': _unique(reader.problems) + _equal_ports(entries),
+        'notes': _notes(config, entries), 'problems': unique(reader.problems) + _equal_ports(entries),
     }
-
-
-def _unique(items):
-    return [item for index, item in enumerate(items) if item not in items[:index]]
 
 
 def refuse_problems(model):
@@ -386,5 +382,5 @@ def describe_conflicts(conflicts):
                      for c in conflicts)
 
 
-__all__ = ['ALIASES', 'PortError', 'describe_conflicts', 'effective_port', 'instance_model', 'listening', 'lookup', 'nest', 'normalize_ports', 'parse_sources',
+__all__ = ['describe_conflicts', 'effective_port', 'instance_model', 'listening', 'lookup', 'nest', 'normalize_ports', 'parse_sources',
            'port_conflicts', 'port_map', 'refuse_problems']

@@ -161,7 +161,7 @@ def _environment_options(environment, java_launcher):
     return before, after
 
 
-def system_properties(jvm_options, arguments):
+def resolve_properties(jvm_options, arguments):
     """The system properties MI ends up with, from (word, source) pairs.
 
     jvm_options are JVM options (``-Dname`` alone is ""), arguments are program arguments that
@@ -186,7 +186,7 @@ def process_startup(argv, environ=None):
     options, arguments = split_jvm_argv(argv)
     java = bool(argv) and os.path.basename(argv[0]) == 'java'
     before, after = _environment_options(environ or {}, java)
-    properties, sources, jvm_args = system_properties(
+    properties, sources, jvm_args = resolve_properties(
         before + [(word, 'command line') for word in options] + after, [(word, 'argument') for word in arguments])
     return {'jvm_args': jvm_args, 'system_properties': properties, 'property_sources': sources,
             'carbon_home': properties.get('carbon.home')}
@@ -305,7 +305,7 @@ def startup(unit, read_text=_read_text):
         arguments = _script_words(command)
         options = _script_jvm_options(command, arguments, environment, sources, read_text, result)
     before, after = _environment_options(environment, java_launcher=True)
-    properties, property_sources, jvm_args = system_properties(
+    properties, property_sources, jvm_args = resolve_properties(
         before + options + after, [(word, 'ExecStart argument') for word in arguments])
     result.update(system_properties=properties, property_sources=property_sources, jvm_args=jvm_args)
     if result['launcher'] == 'java':

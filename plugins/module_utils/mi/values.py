@@ -19,6 +19,8 @@ __metaclass__ = type
 import re
 import shlex
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
+
 DEFAULT_OFFSET = 10
 PORT_MIN = 1
 PORT_MAX = 65535
@@ -27,7 +29,7 @@ _DIGITS = re.compile(r'\+?[0-9]+\Z')  # Java 7+ Integer.parseInt: ASCII digits, 
 _PLACEHOLDER = re.compile(r'\$(env|sys|ref|secret)?\{([^{}]*)\}')
 
 
-class PortError(ValueError):
+class PortError(CollectionError, ValueError):
     """A port, offset, key or network that MI would not accept, with the fix in the message."""
 
 

@@ -16,6 +16,8 @@ import copy
 import difflib
 import re
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
+
 try:
     from collections.abc import Mapping
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's compile test
@@ -32,7 +34,7 @@ HAS_TOMLKIT = find_spec is not None and find_spec('tomlkit') is not None
 TOMLKIT_IMPORT_ERROR = None if HAS_TOMLKIT else "ImportError: No module named 'tomlkit'"
 
 
-class MissingTomlkit(ImportError):
+class MissingTomlkit(CollectionError, ImportError):
     """The edit needs tomlkit and the host has none; the message names the package to install."""
 
 
@@ -55,15 +57,14 @@ except ImportError:
         tomllib = None
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml import layout as toml_layout
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import KNOWN_TABLES, OFFSET_KEY
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES, KNOWN_TABLES, OFFSET_KEY
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import (
-    ALIASES,
-    PortError,
     instance_model,
     normalize_ports,
     refuse_problems,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import (
+    PortError,
     has_placeholder,
     parse_offset,
     parse_port,
@@ -73,7 +74,7 @@ _BOM = '\ufeff'  # kept as the file had it; tomlkit does not parse it
 _OFFSET_COMMENT = re.compile(r'^\s*#\s*offset\s*=')
 
 
-class TomlEditError(ValueError):
+class TomlEditError(CollectionError, ValueError):
     """The document cannot be read or edited as asked; the message says where and why."""
 
 

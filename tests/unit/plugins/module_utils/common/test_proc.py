@@ -158,16 +158,18 @@ SYSTEM_PYTHON = '/usr/bin/python3'  # the test's own interpreter may sit in root
 def test_without_root_owners_are_unknown_not_guessed(server):
     """Another user cannot read root's fds or environ: owners are None, environ None.
 
-    The reader runs as nobody from a copy of common/proc.py (it imports only the standard library) in a folder
+    The reader runs as nobody from a copy of common/proc.py and common/errors.py (they import only the standard library) in a folder
     nobody can reach: the checkout itself may sit in a private folder (mode 0700)."""
     reachable = Path(tempfile.mkdtemp(prefix='proc-scan-', dir='/tmp'))
     try:
         package = reachable / 'ansible_collections' / 'wso2ops' / 'micro_integrator' / 'plugins' / 'module_utils' / 'common'
         package.mkdir(parents=True)
-        shutil.copyfile(COLLECTIONS / package.relative_to(reachable) / 'proc.py', package / 'proc.py')
+        for name in ('proc.py', 'errors.py'):
+            shutil.copyfile(COLLECTIONS / package.relative_to(reachable) / name, package / name)
         for folder in [reachable] + [path for path in package.parents if reachable in path.parents] + [package]:
             folder.chmod(0o755)
-        (package / 'proc.py').chmod(0o644)
+        for name in ('proc.py', 'errors.py'):
+            (package / name).chmod(0o644)
         proc = subprocess.run([SYSTEM_PYTHON, '-c', READER_AS_NOBODY, str(server.pid), str(server.v4)],
                               capture_output=True, text=True, timeout=60, check=True, user=65534, group=65534,
                               cwd='/', env={'PYTHONPATH': str(reachable), 'PATH': os.environ['PATH']})

@@ -71,7 +71,7 @@ def test_disabled_and_unresolved_listeners_are_skipped_and_reported(entry, reaso
     ([listener(instance='a b')], (), "instance 'a b' must be letters"),
     ([listener(name='h"ttp')], (), "name 'h\"ttp' must be an alias or a dotted key"),
     ([listener(instance='x' * 120)], (), 'too long for a firewall comment'),
-    ([listener(exposure='internal')], (), "exposure 'internal' is not one of public, management, monitoring"),
+    ([listener(exposure='internal')], (), "exposure 'internal' is not one of public, monitoring, management"),
     ([listener(port=0)], (), 'listener mi http port is 0; a port must be an integer from 1 to 65535'),
     (['mi http'], (), "listeners[0] is 'mi http'"),
 ])

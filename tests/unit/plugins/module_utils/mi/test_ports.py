@@ -10,7 +10,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.
     FirewallInputError,
     port_map_rules,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES
 
 
 @pytest.mark.parametrize('base, offset, expected', [
@@ -63,7 +64,7 @@ def test_port_map_of_nothing_is_the_seed_table():
         'http': 8290, 'https': 8253, 'management_http': 9201, 'management_https': 9164}
     assert ports['http']['key'] == 'transport.http.listener.port'
     assert ports['management_https']['key'] == 'mediation.internal_https_api_port'
-    assert [ports[a]['exposure'] for a in mi_ports.ALIASES] == ['public', 'public', 'monitoring', 'management']
+    assert [ports[a]['exposure'] for a in ALIASES] == ['public', 'public', 'monitoring', 'management']
     assert all(entry['description'] and entry['protocol'] in ('http', 'https') for entry in ports.values())
 
 

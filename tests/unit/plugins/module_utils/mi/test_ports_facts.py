@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import ports as mi_ports
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import check_port_key, classify
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES
 
 
 def model(toml='', jvm=None, env=None, inbound=None):
@@ -170,7 +171,7 @@ def test_the_internal_http_port_is_the_health_check_and_metrics_port(toml, jvm, 
 
 def test_bind_addresses_belong_to_the_pass_through_listeners_only():
     result = model('[transport.http]\nlistener.bind_address = "127.0.0.1"\nlistener.secured_bind_address = "::1"\n')
-    assert [result['ports'][alias]['bind_address'] for alias in mi_ports.ALIASES] == ['127.0.0.1', '::1', None, None]
+    assert [result['ports'][alias]['bind_address'] for alias in ALIASES] == ['127.0.0.1', '::1', None, None]
 
 
 # --- Other ports and whether the offset applies ------------------------------------------------------
@@ -198,7 +199,7 @@ def test_other_listeners_and_whether_the_offset_applies(toml, jvm, expected):
 
 
 def test_no_debugger_or_unit_test_port_without_its_switch():
-    assert sorted(model('')['ports']) == sorted(mi_ports.ALIASES)
+    assert sorted(model('')['ports']) == sorted(ALIASES)
 
 
 def test_tcp_transport_enabled_without_a_port_is_a_problem():

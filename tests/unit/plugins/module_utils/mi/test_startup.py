@@ -220,8 +220,8 @@ def test_split_jvm_argv(argv, options, arguments):
     assert mi_startup.split_jvm_argv(argv) == (options, arguments)
 
 
-def test_system_properties_bare_values_differ_for_jvm_options_and_arguments():
-    properties, sources, jvm_args = mi_startup.system_properties(
+def test_resolve_properties_bare_values_differ_for_jvm_options_and_arguments():
+    properties, sources, jvm_args = mi_startup.resolve_properties(
         [('-Da', 'JAVA_OPTS'), ('-Db=1', 'JAVA_OPTS'), ('-D', 'JAVA_OPTS'), ('-Xmx1g', 'JAVA_OPTS')],
         [('-Dc', 'argument'), ('-Db=2', 'argument')])
     assert properties == {'a': '', 'b': '2', 'c': 'true'}

@@ -9,7 +9,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     edit_ports,
     unified_diff,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import PortError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 
 SHIPPED_HEAD = '[server]\nhostname = "localhost"\n# offset  = 10\n\n[keystore.primary]\npassword = "s3cr3t"\n'
 
