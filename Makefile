@@ -106,7 +106,7 @@ lint: venv
 	ansible-lint --offline --profile production --warn-list 'galaxy[no-repository]'
 
 unit: venv
-	tests/install-chromium.sh
+	tests/install-packages.sh
 	pytest tests/unit tests/functional
 
 # The newest ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).

@@ -23,7 +23,7 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-ne
 @pytest.fixture(scope='module')
 def browser_page(tmp_path_factory):
     """A fresh browser profile with the sample fleet report open; yields (page, requests, errors)."""
-    subprocess.run([str(REPO / 'tests' / 'install-chromium.sh')], check=True, timeout=900)
+    subprocess.run([str(REPO / 'tests' / 'install-packages.sh')], check=True, timeout=900)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

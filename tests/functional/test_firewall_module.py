@@ -4,7 +4,15 @@ The backends' read and apply run against real firewalls in the molecule scenario
 firewalld, ufw); here only what needs no firewall: argument checks and backend none.
 """
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+
+from helpers.runner import COLLECTIONS
 
 LISTENERS = [
     {'instance': 'mi', 'name': 'http', 'port': 8290, 'exposure': 'public'},
@@ -43,3 +51,28 @@ def test_bad_input_is_refused_before_any_firewall_is_read(module_runner, args, f
     assert result.get('failed') is True, result
     assert fragment in result['msg']
     assert result.get('changed') is not True
+
+
+SYSTEM_PYTHON = '/usr/bin/python3'
+
+
+def _importable(python, module):
+    return os.access(python, os.X_OK) and subprocess.run(
+        [python, '-c', 'import ' + module], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.skipif(_importable(sys.executable, 'firewall.client') or not _importable(SYSTEM_PYTHON, 'firewall.client'),
+                    reason='needs a test Python without firewall.client and a system Python with it '
+                           '(tests/install-packages.sh installs python3-firewall)')
+def test_firewalld_client_missing_from_the_python_runs_the_module_again_under_the_system_python(tmp_path):
+    """ansible runs the module with this venv's Python, which cannot import python3-firewall: the module runs
+    itself again under the system Python, whose client then finds no running firewalld (none runs here)."""
+    ansible = Path(sys.executable).parent / 'ansible'
+    proc = subprocess.run([str(ansible), 'localhost', '-c', 'local', '-i', 'localhost,', '-e',
+                           'ansible_python_interpreter=%s' % sys.executable, '-m', 'wso2ops.micro_integrator.firewall',
+                           '-a', json.dumps({'backend': 'firewalld', 'listeners': LISTENERS}), '--check'],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+                          env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS)))
+    assert 'FAILED' in proc.stdout, proc.stdout + proc.stderr
+    assert 'firewalld is not running' in proc.stdout and 'the module never starts a firewall' in proc.stdout, proc.stdout
+    assert 'python3-firewall' not in proc.stdout

@@ -15,6 +15,7 @@ import errno
 import os
 import tempfile
 
+from ansible.module_utils.service import is_systemd_managed
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CommandFailed
 
 
@@ -31,8 +32,8 @@ class Host(object):
         return self.module.get_bin_path(name)
 
     def systemd(self):
-        """Whether systemd runs the host (sd_booted's test)."""
-        return os.path.isdir('/run/systemd/system')
+        """Whether systemd runs the host (sd_booted's test, with systemctl present)."""
+        return is_systemd_managed(self.module)
 
     def run(self, argv, check=True):
         rc, out, err = self.module.run_command(argv, environ_update={'LC_ALL': 'C'})

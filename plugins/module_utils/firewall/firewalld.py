@@ -19,6 +19,7 @@ import glob
 import re
 import traceback
 
+from ansible.module_utils.common.respawn import has_respawned, probe_interpreters_for_module, respawn_module
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.util import unique
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import OWNER, Action, Plan, family
 
@@ -27,6 +28,8 @@ ZONE_FILES = '/etc/firewalld/zones/*.xml'
 _OUR_RICH_RULE = re.compile(r'service name="%s' % re.escape(PREFIX))
 # Zone settings that a reload keeps or that others manage at runtime (interface bindings).
 _RELOAD_KEEPS = ('interfaces',)
+# Where the OS package python3-firewall installs for (Debian/Ubuntu, RHEL 8 platform Python, RHEL 9).
+SYSTEM_PYTHONS = ('/usr/bin/python3', '/usr/libexec/platform-python', '/usr/bin/python')
 
 
 def service_name(instance, exposure):
@@ -178,13 +181,23 @@ def _guard_warnings(current):
 
 # -- read / apply (firewalld's Python client, over D-Bus) ----------------------------------------
 def connect():
-    """firewalld's client, or (None, reason)."""
+    """firewalld's client, or (None, reason).
+
+    python3-firewall is a system package: when the module runs under another Python (a venv, another
+    version), the module is run again under the first system Python that can import it. Only reads
+    happen before this point, so the new run starts from the same host state."""
     try:
         from firewall.client import FirewallClient  # pylint: disable=import-error
     except ImportError:
-        return None, ('the Python module firewall.client is missing on the host (package python3-firewall) or is not '
-                      'importable by the Python that runs the module; install it or set ansible_python_interpreter')
-    client = FirewallClient()
+        interpreter = None if has_respawned() else probe_interpreters_for_module(SYSTEM_PYTHONS, 'firewall.client')
+        if interpreter:
+            respawn_module(interpreter)
+        return None, ('the Python module firewall.client is missing on the host (package python3-firewall) and no '
+                      'system Python (%s) can import it; install python3-firewall' % ', '.join(SYSTEM_PYTHONS))
+    try:
+        client = FirewallClient()
+    except Exception as exc:  # firewall.errors.FirewallError: no system D-Bus, so no firewalld either
+        return None, 'firewalld is not running (%s); the module never starts a firewall: start it or choose another backend' % exc
     if not client.connected:
         return None, 'firewalld is not running; the module never starts a firewall: start it or choose another backend'
     return client, None
