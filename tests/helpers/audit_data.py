@@ -63,5 +63,3 @@ def sample():
         'down': {'unreachable': True, 'msg': 'ssh: connect to host down port 22: Connection refused'},
         'nothing': None,
     }
-
-

@@ -15,6 +15,7 @@ INVALID_CORPUS_FILE = 'distribution__src__resources__config-tool__deployment-ful
 MODULES = REPO / 'plugins' / 'modules'
 FIXTURES = REPO / 'tests' / 'fixtures'
 
+
 def corpus_files():
     """Every *.toml of the MI repository corpus (empty when ../shared is not beside the repo)."""
     return sorted(CORPUS.glob('*.toml')) if CORPUS.is_dir() else []

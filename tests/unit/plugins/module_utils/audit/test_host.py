@@ -17,6 +17,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.hos
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.reach import reach_of
 from helpers.audit_data import DEFAULT_PORTS, OPEN_AS_INTENDED, STARTED, firewall, instance, jvm
 
+
 def run(entries, fw='as intended', sockets=None):
     fw = OPEN_AS_INTENDED if fw == 'as intended' else fw
     host_sockets = sockets if sockets is not None else [
