@@ -229,6 +229,13 @@ rules_kept:
   type: list
   elements: str
   sample: ['tcp dport 8283 accept comment "wso2ops-mi mi http"']
+plan:
+  description:
+    - One line for humans, the rules the run adds, removes and keeps (O(remove_stale=false)), in the backend's syntax,
+      or that nothing guards the MI ports (no active firewall, or O(backend=none)).
+  returned: always
+  type: str
+  sample: 'nftables: add tcp dport 8290 accept comment "wso2ops-mi mi http"; remove nothing'
 actions:
   description: The steps of the plan, in order (in check mode, the steps a real run would take).
   returned: always
@@ -314,6 +321,14 @@ def summary(backend, plan, check_mode, kept=()):
         stale)
 
 
+def plan_line(backend, plan, kept):
+    """The firewall part of a plan, for humans: what it adds, removes and keeps, or that nothing guards MI."""
+    if plan is None or not plan.guarded:
+        return '%s: nothing guards the MI ports, the Management API included' % backend
+    line = '%s: add %s; remove %s' % (backend, '; '.join(plan.added) or 'nothing', '; '.join(plan.removed) or 'nothing')
+    return line + ('; kept until MI listens on its new ports: %s' % '; '.join(kept) if kept else '')
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
@@ -336,7 +351,7 @@ def main():
         if params['backend'] == 'auto':
             result['guarded'] = False
             module.warn(fw_detect.NO_FIREWALL)
-        result['msg'] = summary(backend, None, module.check_mode)
+        result.update(msg=summary(backend, None, module.check_mode), plan=plan_line(backend, None, kept))
         module.exit_json(**result)
     if plan.problems:
         module.fail_json(msg='; '.join(plan.problems), **result)
@@ -345,7 +360,8 @@ def main():
     if plan.actions and not module.check_mode:
         APPLY[backend](host, plan.actions)
     result.update(changed=bool(plan.actions), guarded=plan.guarded, actions=[a.text for a in plan.actions],
-                  rules_added=plan.added, rules_removed=plan.removed, msg=summary(backend, plan, module.check_mode, kept))
+                  rules_added=plan.added, rules_removed=plan.removed, msg=summary(backend, plan, module.check_mode, kept),
+                  plan=plan_line(backend, plan, kept))
     if module._diff:
         result['diff'] = {'before': plan.diff[0], 'after': plan.diff[1],
                           'before_header': '%s (owned objects)' % backend, 'after_header': '%s (owned objects)' % backend}

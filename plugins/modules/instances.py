@@ -181,7 +181,7 @@ instances:
       description: The listeners whose port this run changes, each as C([port before, port after]) (null, closed).
       type: dict
     running:
-      description: Whether a JVM of the instance runs (found in C(/proc) by C(-Dcarbon.home)).
+      description: Whether the instance runs, a JVM of it found in C(/proc) by C(-Dcarbon.home), or its unit active.
       type: bool
     plan:
       description: One line for humans, the port map MI will listen on (what moves), the file changes, the restart.
@@ -336,8 +336,9 @@ def main():
     output = dict(changed=any(result['changed'] for result in results), instances=results,
                   listeners=plan['listeners'], plan=[result['plan'] for result in results])
     if needs_tomlkit:  # check mode: what the real run will need, and for which interpreter
-        output.update((key, value) for key, value in missing_library('tomlkit', 'python3-tomlkit', _PURPOSE).items()
-                      if key not in ('msg', 'changed'))
+        missing = missing_library('tomlkit', 'python3-tomlkit', 'the real run (%s)' % ', '.join(needs_tomlkit))
+        output['plan'].append(missing.pop('msg').replace('. Nothing was changed', ''))
+        output.update((key, value) for key, value in missing.items() if key != 'changed')
     if module._diff:
         output['diff'] = {'prepared': ''.join(result['diff'] for result in plan['instances'])}
     module.exit_json(**output)

@@ -48,7 +48,9 @@ def test_check_mode_plans_without_tomlkit(tmp_path, bare_python):
                                    {'key': 'server.offset', 'before': 3, 'after': 13}]
     assert instance['ports']['http']['port'] == 8294 and instance['restart_needed'] is True
     assert instance['moved']['http'] == [8283, 8294]
-    assert result['plan'] == [instance['plan']] and 'http 8294 (was 8283)' in instance['plan']
+    assert result['plan'][0] == instance['plan'] and 'http 8294 (was 8283)' in instance['plan']
+    assert result['plan'][1].startswith('the real run (mi) needs the Python library tomlkit, which the interpreter %s '
+                                        'cannot import' % bare_python)
     # What the real run will need, and for which interpreter: the virtualenv, so pip into it.
     assert (result['missing_library'], result['python'], result['python_venv']) == (
         'tomlkit', str(bare_python), str(bare_python.parent.parent))

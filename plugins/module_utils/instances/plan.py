@@ -88,7 +88,8 @@ def _instance(wanted, current):
         'moved': _moves(before['ports'], ports),
         'listening_before': [{'port': entry['port'], 'address': entry['bind_address']}
                              for entry in listening(before['ports']).values()],
-        'active': startup.get('active'), 'running': bool(current.get('pids')), 'pids': current.get('pids', []),
+        'active': startup.get('active'), 'running': bool(current.get('pids')) or startup.get('active') is True,
+        'pids': current.get('pids', []),
         'unresolved': sorted(name for name, entry in ports.items() if entry['enabled'] is not False
                              and not entry['resolved']),
     }, problems
