@@ -386,6 +386,8 @@ def audit_host(entries, host):
         for port, row in instance.rows.items():
             row['host_sockets'] = [s for s in host_sockets if s['port'] == port]
     findings = _conflicts(instances)
+    if not entries:  # neither listed nor found running: a gate must not pass on an empty audit
+        findings.append(finding('no_instance', None, 'no MI instance is listed for this host and no MI JVM runs on it'))
     stale, stale_rows = _stale_rules(instances, firewall, host_sockets)
     _attach_rule_rows(instances, stale_rows, firewall, host)
     if firewall is not None and not firewall['guarded']:
