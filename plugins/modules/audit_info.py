@@ -202,10 +202,10 @@ findings:
   contains:
     kind:
       description:
-        - C(management_exposed) (critical); C(no_instance) (nothing listed, no MI JVM runs), C(unreadable), C(instance_down), C(listener_failed), C(offset_drift),
-          C(port_conflict) (high); C(restart_pending), C(unexpected_listener), C(firewall_closed), C(stale_rule)
-          (medium); C(offset_overridden), C(no_firewall), C(unresolved_port), C(unlisted_instance) (low);
-          C(random_port) (info).
+        - C(management_exposed) (critical); C(no_instance) (nothing listed, no MI JVM runs), C(unreadable),
+          C(instance_down), C(listener_failed), C(offset_drift), C(port_conflict) (high); C(restart_pending),
+          C(unexpected_listener), C(firewall_closed), C(stale_rule) (medium); C(offset_overridden), C(no_firewall),
+          C(unresolved_port), C(unlisted_instance) (low); C(random_port) (info).
       type: str
     severity:
       description: C(critical), C(high), C(medium), C(low) or C(info).

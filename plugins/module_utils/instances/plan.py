@@ -116,14 +116,18 @@ def _not_applied(result, entry, sockets):
     return any(listener['port'] not in held for listener in result['listeners'])
 
 
+def _value(value):
+    return 'unset' if value is None else value
+
+
 def summary_line(result):
     """One line of the plan: the port map MI will listen on (with what moves), the file changes, the restart."""
     moved = result.get('moved', {})
-    ports = ', '.join('%s %s%s' % (listener['name'], listener['port'], ' (was %s)' % (
-        moved[listener['name']][0] or 'closed') if listener['name'] in moved else '') for listener in result['listeners'])
-    closed = ['%s %s closes' % (name, move[0]) for name, move in sorted(moved.items()) if move[1] is None]
-    changes = ', '.join('%s %s -> %s' % (c['key'], 'unset' if c['before'] is None else c['before'],
-                                          'unset' if c['after'] is None else c['after']) for c in result['changes'])
+    ports = ['%s %s' % (listener['name'], listener['port'])
+             + (' (was %s)' % (moved[listener['name']][0] or 'closed') if listener['name'] in moved else '')
+             for listener in result['listeners']]
+    ports += ['%s %s closes' % (name, move[0]) for name, move in sorted(moved.items()) if move[1] is None]
+    changes = ', '.join('%s %s -> %s' % (c['key'], _value(c['before']), _value(c['after'])) for c in result['changes'])
     if result['restart_needed'] and not result['running']:
         restart = 'not running: the new ports apply at its next start'
     elif result['restart_needed']:
@@ -131,7 +135,7 @@ def summary_line(result):
     else:
         restart = 'no restart'
     return '%s: %s; offset %s (%s); file: %s; %s' % (
-        result['name'], ', '.join([ports or 'no listener'] + closed), result['offset'], result['offset_source'],
+        result['name'], ', '.join(ports) or 'no listener', result['offset'], result['offset_source'],
         changes or 'unchanged', restart)
 
 
