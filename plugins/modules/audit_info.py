@@ -202,10 +202,10 @@ findings:
   contains:
     kind:
       description:
-        - C(management_exposed) (critical); C(unreadable), C(instance_down), C(listener_failed), C(offset_drift),
-          C(port_conflict) (high); C(restart_pending), C(unexpected_listener), C(firewall_closed), C(stale_rule)
-          (medium); C(offset_overridden), C(no_firewall), C(unresolved_port), C(unlisted_instance) (low);
-          C(random_port) (info).
+        - C(management_exposed) (critical); C(no_instance) (nothing listed, no MI JVM runs), C(unreadable),
+          C(instance_down), C(listener_failed), C(offset_drift), C(port_conflict) (high); C(restart_pending),
+          C(unexpected_listener), C(firewall_closed), C(stale_rule) (medium); C(offset_overridden), C(no_firewall),
+          C(unresolved_port), C(unlisted_instance) (low); C(random_port) (info).
       type: str
     severity:
       description: C(critical), C(high), C(medium), C(low) or C(info).
@@ -263,13 +263,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.er
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
 
 
-def _mtime(path):
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return None
-
-
 def _running(processes, booted):
     """The instance's JVMs with their start time and own listening sockets."""
     found = []
@@ -287,7 +280,7 @@ def _listed_entries(module, instances, processes, booted):
         entries.append(dict(
             name=instance['name'], home=instance['home'], service=instance.get('service'), listed=True,
             path=read['path'], text=read['text'], problems=read['problems'], startup=read['startup'],
-            inbound_endpoints=instance.get('inbound_endpoints'), file_mtime=_mtime(read['path']),
+            inbound_endpoints=instance.get('inbound_endpoints'), file_mtime=read['file_mtime'],
             processes=_running(read['processes'], booted)))
     return entries
 
@@ -307,7 +300,7 @@ def _unlisted_entries(module, instances, processes, booted):
         startup, found = host_read.startup_of(module, {'name': home, 'home': home}, running)
         entries.append(dict(name=home, home=home, service=None, listed=False, path=path, text=text,
                             problems=problems + found, startup=startup, inbound_endpoints=[],
-                            file_mtime=_mtime(path), processes=_running(running, booted)))
+                            file_mtime=host_read.modified(path), processes=_running(running, booted)))
     return entries
 
 

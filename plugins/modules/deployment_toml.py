@@ -31,7 +31,8 @@ author:
   - wso2ops contributors (@wso2ops)
 requirements:
   - tomlkit >= 0.11 on the managed host (Debian/Ubuntu package C(python3-tomlkit), or C(pip install tomlkit)) for edits
-    of existing tables; reads, converged runs and edits that only add tables do not import it
+    of existing tables; reads, converged runs, edits that only add tables and check mode do not import it (without it,
+    the check-mode diff shows the planned keys one per line; a real run that needs it fails naming the interpreter)
   - Python 3.11 or later (C(tomllib)), or C(tomli) on older Pythons, for strict TOML 1.0 validation
 options:
   path:
@@ -84,7 +85,7 @@ attributes:
   platform:
     support: full
     platforms: posix
-    description: Runs on POSIX hosts with Python 3 and tomlkit.
+    description: Runs on POSIX hosts with Python 3 (and tomlkit for edits of existing tables).
 notes:
   - The module refuses, before writing, a result that MI would not start with, naming every problem, for example
     a listener pushed past 65535 by the offset, two enabled listeners of the instance on one port, or a value such
@@ -172,11 +173,11 @@ backup_file:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.interpreter import missing_library
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
-    TOMLKIT_IMPORT_ERROR,
     MissingTomlkit,
     TomlEditError,
     edit_ports,
@@ -190,7 +191,7 @@ def run(module):
     path = module.params['path'] and os.path.realpath(module.params['path'])  # '' (null) stays '' for read_text
     result = {'changed': False, 'changes': [], 'path': path}
     text = read_text(path, create=module.params['create'])
-    edit = edit_ports(text or '', module.params['ports'], module.params['offset'])
+    edit = edit_ports(text or '', module.params['ports'], module.params['offset'], plan_only=module.check_mode)
     result.update(changes=edit.changes, offset=edit.offset, effective_ports=edit.effective_ports,
                   base_ports=edit.base_ports, ports=edit.model['ports'], notes=edit.model['notes'],
                   changed=edit.changed or text is None)
@@ -222,7 +223,7 @@ def main():
     try:
         module.exit_json(**run(module))
     except MissingTomlkit:
-        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR, changed=False)
+        module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', 'writing the port keys into deployment.toml'))
     except (PortError, TomlEditError, FileProblem) as exc:
         module.fail_json(msg='%s: %s' % (module.params['path'], to_native(exc)), changed=False)
 

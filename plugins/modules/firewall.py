@@ -127,6 +127,15 @@ options:
     type: list
     elements: int
     default: [22]
+  remove_stale:
+    description:
+      - Remove the objects the module owns that the listeners no longer need (the ports of before).
+      - V(false) adds and updates what the listeners need and removes nothing the module owns, so the ports of
+        before stay open to their sources, and closed to the others, while MI still listens on them. This is the
+        first step of a port move without a gap (make before break). A later run with V(true), after MI restarted
+        on its new ports, closes them (RV(rules_kept) lists what it will remove).
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -214,6 +223,19 @@ rules_removed:
   type: list
   elements: str
   sample: ['tcp dport 8283 accept comment "wso2ops-mi mi http"']
+rules_kept:
+  description: Objects of the module that the listeners no longer need, kept because O(remove_stale=false).
+  returned: always
+  type: list
+  elements: str
+  sample: ['tcp dport 8283 accept comment "wso2ops-mi mi http"']
+plan:
+  description:
+    - One line for humans, the rules the run adds, removes and keeps (O(remove_stale=false)), in the backend's syntax,
+      or that nothing guards the MI ports (no active firewall, or O(backend=none)).
+  returned: always
+  type: str
+  sample: 'nftables: add tcp dport 8290 accept comment "wso2ops-mi mi http"; remove nothing'
 actions:
   description: The steps of the plan, in order (in check mode, the steps a real run would take).
   returned: always
@@ -256,11 +278,13 @@ ARGUMENT_SPEC = dict(
     monitoring_sources=dict(type='list', elements='str', default=list(PRIVATE_SOURCES)),
     firewalld_zone=dict(type='str'),
     reserved_ports=dict(type='list', elements='int', default=[22]),
+    remove_stale=dict(type='bool', default=True),
 )
 
 
 def read_and_plan(host, backend, desired, params):
-    """(backend, detection reason, plan) after reading the host; plan None for backend none."""
+    """(backend, detection reason, plan, kept) after reading the host; plan None for backend none. kept: the lines
+    a run with remove_stale would remove, kept by this one."""
     reason = None
     units = {}
     if backend in ('auto', 'nftables'):
@@ -271,24 +295,39 @@ def read_and_plan(host, backend, desired, params):
         backend, reason = fw_detect.choose(state)
         input_chains = state['input_chains'] if backend == 'nftables' else None
     if backend == 'nftables':
-        return backend, reason, fw_nftables.plan(desired, fw_nftables.read(host, units, input_chains))
-    if backend == 'firewalld':
-        return backend, reason, fw_firewalld.plan(desired, fw_firewalld.read(host, params['firewalld_zone'], desired))
-    if backend == 'ufw':
-        return backend, reason, fw_ufw.plan(desired, fw_ufw.read(host))
-    return backend, reason, None
+        current, planner = fw_nftables.read(host, units, input_chains), fw_nftables.plan
+    elif backend == 'firewalld':
+        current, planner = fw_firewalld.read(host, params['firewalld_zone'], desired), fw_firewalld.plan
+    elif backend == 'ufw':
+        current, planner = fw_ufw.read(host), fw_ufw.plan
+    else:
+        return backend, reason, None, []
+    complete = planner(desired, current)
+    if params['remove_stale']:
+        return backend, reason, complete, []
+    return backend, reason, planner(desired, current, keep=True), complete.removed
 
 
 APPLY = {'nftables': fw_nftables.apply, 'firewalld': fw_firewalld.apply, 'ufw': fw_ufw.apply}
 
 
-def summary(backend, plan, check_mode):
+def summary(backend, plan, check_mode, kept=()):
     if plan is None:
         return 'no firewall changed (backend none)'
+    stale = '; %d rules of before kept (remove_stale false)' % len(kept) if kept else ''
     if not plan.actions:
-        return '%s: no change' % backend
-    return '%s: %s%d rules added, %d removed (%d steps)' % (
-        backend, 'check mode, would have ' if check_mode else '', len(plan.added), len(plan.removed), len(plan.actions))
+        return '%s: no change%s' % (backend, stale)
+    return '%s: %s%d rules added, %d removed (%d steps)%s' % (
+        backend, 'check mode, would have ' if check_mode else '', len(plan.added), len(plan.removed), len(plan.actions),
+        stale)
+
+
+def plan_line(backend, plan, kept):
+    """The firewall part of a plan, for humans: what it adds, removes and keeps, or that nothing guards MI."""
+    if plan is None or not plan.guarded:
+        return '%s: nothing guards the MI ports, the Management API included' % backend
+    line = '%s: add %s; remove %s' % (backend, '; '.join(plan.added) or 'nothing', '; '.join(plan.removed) or 'nothing')
+    return line + ('; kept until MI listens on its new ports: %s' % '; '.join(kept) if kept else '')
 
 
 def main():
@@ -309,9 +348,9 @@ def main():
 
 
 def run(module, host, desired, params):
-    backend, reason, plan = read_and_plan(host, params['backend'], desired, params)
+    backend, reason, plan, kept = read_and_plan(host, params['backend'], desired, params)
     result = dict(
-        changed=False, backend=backend, guarded=None, actions=[], rules_added=[], rules_removed=[],
+        changed=False, backend=backend, guarded=None, actions=[], rules_added=[], rules_removed=[], rules_kept=kept,
         rules=[dict(rule._asdict(), family=family(rule.source)) for rule in desired.rules],
         restricted_ports=desired.restricted, skipped_listeners=desired.skipped)
     if reason:
@@ -320,7 +359,7 @@ def run(module, host, desired, params):
         if params['backend'] == 'auto':
             result['guarded'] = False
             module.warn(fw_detect.NO_FIREWALL)
-        result['msg'] = summary(backend, None, module.check_mode)
+        result.update(msg=summary(backend, None, module.check_mode), plan=plan_line(backend, None, kept))
         module.exit_json(**result)
     if plan.problems:
         module.fail_json(msg='; '.join(plan.problems), **result)
@@ -329,7 +368,8 @@ def run(module, host, desired, params):
     if plan.actions and not module.check_mode:
         APPLY[backend](host, plan.actions)
     result.update(changed=bool(plan.actions), guarded=plan.guarded, actions=[a.text for a in plan.actions],
-                  rules_added=plan.added, rules_removed=plan.removed, msg=summary(backend, plan, module.check_mode))
+                  rules_added=plan.added, rules_removed=plan.removed, msg=summary(backend, plan, module.check_mode, kept),
+                  plan=plan_line(backend, plan, kept))
     if module._diff:
         result['diff'] = {'before': plan.diff[0], 'after': plan.diff[1],
                           'before_header': '%s (owned objects)' % backend, 'after_header': '%s (owned objects)' % backend}

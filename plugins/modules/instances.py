@@ -31,7 +31,8 @@ author:
   - wso2ops contributors (@wso2ops)
 requirements:
   - Python 3.11 or later (C(tomllib)) or C(tomli) on the managed host
-  - tomlkit >= 0.11 on the managed host when a key must be written into an existing table (not imported otherwise)
+  - tomlkit >= 0.11 on the managed host when a key must be written into an existing table (not imported otherwise;
+    check mode plans without it)
   - systemd (C(systemctl)) for instances with a O(instances[].service)
 options:
   instances:
@@ -91,7 +92,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads and plans; reports the changes and the resulting port maps, writes nothing.
+    description:
+      - Reads and plans; reports the changes and the resulting port maps, writes nothing.
+      - Needs no tomlkit. When the host lacks it and a real run would need it, the result says so (RV(missing_library),
+        RV(python)) and the diff shows the planned keys one per line instead of the exact lines.
   diff_mode:
     support: full
     description: A unified diff of the changed lines of each file, with line numbers and without context lines.
@@ -167,8 +171,21 @@ instances:
       type: list
       elements: dict
     restart_needed:
-      description: Whether what MI listens on changes (ports or bind addresses); a file change alone needs none.
+      description:
+        - Whether what MI listens on changes (ports or bind addresses); a file change alone needs none.
+        - Also true while the running JVM has not applied the file yet, so that a later run restarts what an earlier
+          one left pending, when the file changed after the JVM started and the JVM does not hold every port of the
+          file (read from C(/proc); needs O(check_listeners) and root to see the sockets' owners).
       type: bool
+    moved:
+      description: The listeners whose port this run changes, each as C([port before, port after]) (null, closed).
+      type: dict
+    running:
+      description: Whether the instance runs, a JVM of it found in C(/proc) by C(-Dcarbon.home), or its unit active.
+      type: bool
+    plan:
+      description: One line for humans, the port map MI will listen on (what moves), the file changes, the restart.
+      type: str
     listening_before:
       description:
         - The ports the instance listens on with the file as it was, each with C(port) and C(address) (its bind
@@ -206,6 +223,34 @@ listeners:
   sample:
     - {instance: orders, name: http, key: transport.http.listener.port, port: 8291, exposure: public, protocol: http,
        bind_address: null, apis: []}
+plan:
+  description: The RV(instances[].plan) lines of all instances.
+  returned: success
+  type: list
+  elements: str
+  sample: ['orders: http 8293 (was 8290), https 8256 (was 8253); offset 13 (file); file: server.offset unset -> 13; restart needed']
+missing_library:
+  description:
+    - The Python library a write needs and the interpreter cannot import (C(tomlkit)). On failure (nothing was
+      written), or in check mode for what the real run will need.
+  returned: when tomlkit is needed and missing
+  type: str
+  sample: tomlkit
+missing_package:
+  description: The OS package that provides RV(missing_library) for the system Python.
+  returned: when tomlkit is needed and missing
+  type: str
+  sample: python3-tomlkit
+python:
+  description: The interpreter the module ran with (C(ansible_python_interpreter)), into which RV(missing_library) goes.
+  returned: when tomlkit is needed and missing
+  type: str
+  sample: /usr/bin/python3
+python_venv:
+  description: The virtualenv of RV(python) (install with pip into it), or null for the system Python (the OS package).
+  returned: when tomlkit is needed and missing
+  type: str
+  sample: null
 problems:
   description: Every problem found; the module fails and writes nothing when there is one.
   returned: failure
@@ -213,21 +258,20 @@ problems:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances import read as host_read
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
-    TOMLKIT_IMPORT_ERROR,
-    MissingTomlkit,
-)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.interpreter import missing_library
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, write_text
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
-           'notes', 'restart_needed', 'listening_before', 'active', 'unresolved', 'backup_file')
+           'notes', 'restart_needed', 'moved', 'listening_before', 'active', 'running', 'unresolved', 'plan',
+           'backup_file')
+_PURPOSE = 'writing the port keys into the existing tables of deployment.toml'
 
 
 def read_host(module, instances, check_listeners):
@@ -271,13 +315,15 @@ def main():
     try:
         current, sockets = read_host(module, instances, module.params['check_listeners'])
         plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
-    except MissingTomlkit:
-        module.fail_json(msg=missing_required_lib('tomlkit'), exception=TOMLKIT_IMPORT_ERROR, changed=False)
     except (PortError, FileProblem, proc_scan.ProcUnreadable) as exc:
         module.fail_json(msg='nothing was changed: %s' % to_native(exc), changed=False)
     if plan['problems']:
         module.fail_json(msg='nothing was changed on this host: %s' % '; '.join(plan['problems']),
                          problems=plan['problems'], changed=False)
+    # The plan needs no tomlkit (check mode reports it on a stock host); a write into existing tables does.
+    needs_tomlkit = [result['name'] for result in plan['instances'] if result['changed'] and result['text'] is None]
+    if needs_tomlkit and not module.check_mode:
+        module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', '%s (%s)' % (_PURPOSE, ', '.join(needs_tomlkit))))
     try:
         apply(module, plan)
     except FileProblem as exc:
@@ -288,7 +334,11 @@ def main():
                         'health check can follow it' % (result['name'], name))
     results = [dict((key, result[key]) for key in _PUBLIC if key in result) for result in plan['instances']]
     output = dict(changed=any(result['changed'] for result in results), instances=results,
-                  listeners=plan['listeners'])
+                  listeners=plan['listeners'], plan=[result['plan'] for result in results])
+    if needs_tomlkit:  # check mode: what the real run will need, and for which interpreter
+        missing = missing_library('tomlkit', 'python3-tomlkit', 'the real run (%s)' % ', '.join(needs_tomlkit))
+        output['plan'].append(missing.pop('msg').replace('. Nothing was changed', ''))
+        output.update((key, value) for key, value in missing.items() if key != 'changed')
     if module._diff:
         output['diff'] = {'prepared': ''.join(result['diff'] for result in plan['instances'])}
     module.exit_json(**output)

@@ -5,13 +5,12 @@ firewalls). Offsets put every port in a range of its own so that the runs collid
 import hashlib
 import os
 import random
-import socket
 import time
 
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
-from helpers.standin_process import StandIn, write_home
+from helpers.standin_process import StandIn, bindable, offset_for_free_ports, write_home
 
 
 # What the firewall of the machine running the tests lets through is checked on its own (the last test): the
@@ -40,25 +39,6 @@ def standins(tmp_path):
     yield start
     for standin in started:
         standin.stop()
-
-
-def bindable(port):
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(('0.0.0.0', port))
-        return True
-    except OSError:
-        return False
-
-
-def offset_for_free_ports():
-    """An offset whose four default ports (and the next offset's) are free now, all below the kernel's
-    ephemeral range, so that a port the audit does not know is 'unknown', not 'random'."""
-    for _attempt in range(50):
-        offset = random.randrange(1000, 22000)
-        if all(bindable(base + offset + step) for base in (8280, 8243, 9191, 9154) for step in (0, 1)):
-            return offset
-    raise AssertionError('no free offset found')
 
 
 def free_port_below_ephemeral():

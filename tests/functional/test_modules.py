@@ -136,5 +136,6 @@ def test_missing_tomlkit_names_the_package(conf, tmp_path):
         capture_output=True, text=True, timeout=120, check=False,
         env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / 'ansible.cfg')))
     assert proc.returncode != 0
-    assert 'Failed to import the required Python library (tomlkit)' in proc.stdout, proc.stdout
+    assert 'needs the Python library tomlkit, which the interpreter %s cannot import' % (bare / 'bin' / 'python') \
+        in proc.stdout, proc.stdout
     assert conf.read_text() == SAMPLE

@@ -5,6 +5,7 @@ Shared by the stand-in's own tests and the /proc reader tests. Ports come from t
 """
 
 import os
+import random
 import select
 import socket
 import subprocess
@@ -28,6 +29,25 @@ def free_ports(count):
     for sock in held:
         sock.close()
     return ports
+
+
+def bindable(port):
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(('0.0.0.0', port))
+        return True
+    except OSError:
+        return False
+
+
+def offset_for_free_ports():
+    """An offset whose four default ports (and the next offset's) are free now, all below the kernel's
+    ephemeral range, so that a port the audit does not know is 'unknown', not 'random'."""
+    for _attempt in range(50):
+        offset = random.randrange(1000, 22000)
+        if all(bindable(base + offset + step) for base in (8280, 8243, 9191, 9154) for step in (0, 1)):
+            return offset
+    raise AssertionError('no free offset found')
 
 
 def write_home(root, toml_text):

@@ -29,6 +29,10 @@ KINDS = {
     'not_audited': Kind(
         'high', 'Host not audited',
         'Make the host reachable and run the audit with become: true (it needs root to read every socket).'),
+    'no_instance': Kind(
+        'high', 'No MI instance to audit on the host',
+        'List the instances of the host (mi_audit_instances, mi_ports_instances or mi_ports_home), or leave the '
+        'host out of the audit; an audit of nothing proves nothing.'),
     'unreadable': Kind(
         'high', 'Instance cannot be read',
         'Fix what the message names (path, unit or value) so that MI, and the audit, can read it.'),

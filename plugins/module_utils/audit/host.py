@@ -19,6 +19,7 @@ import re
 import time
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import finding
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.proc import changed_after_start
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
     TomlEditError,
     read_model,
@@ -28,9 +29,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.startup import process_startup
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, parse_offset
 
-# A file written this long after the JVM's start time counts as written after the start (start
-# times are exact to a clock tick; the margin keeps a write-then-restart from looking like drift).
-CHANGE_MARGIN = 0.5
 _JDWP = re.compile(r'^-(?:agentlib:jdwp=|Xrunjdwp:).*address=(?:[^,]*:)?(\d+)')
 _JMX_PORTS = ('com.sun.management.jmxremote.port', 'com.sun.management.jmxremote.rmi.port')
 _MANAGEMENT_LABELS = ('jdwp', 'jmx')
@@ -161,8 +159,7 @@ class _Instance(object):
 
     # -- drift between configured, running and listening --------------------------------------------
     def _changed_after_start(self):
-        mtime = self.entry.get('file_mtime')
-        return mtime is not None and self.started is not None and mtime > self.started + CHANGE_MARGIN
+        return changed_after_start(self.entry.get('file_mtime'), self.started)
 
     def _previous_ports(self):
         """{port: listener} the JVM opened from what it started with: the running model when the file has not
@@ -385,6 +382,8 @@ def audit_host(entries, host):
         for port, row in instance.rows.items():
             row['host_sockets'] = [s for s in host_sockets if s['port'] == port]
     findings = _conflicts(instances)
+    if not entries:  # neither listed nor found running: a gate must not pass on an empty audit
+        findings.append(finding('no_instance', None, 'no MI instance is listed for this host and no MI JVM runs on it'))
     stale, stale_rows = _stale_rules(instances, firewall, host_sockets)
     _attach_rule_rows(instances, stale_rows, firewall, host)
     if firewall is not None and not firewall['guarded']:

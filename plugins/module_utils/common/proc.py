@@ -25,6 +25,9 @@ import time
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
 
 LISTEN = '0A'
+# A file written this long after a JVM's start time counts as written after the start (start
+# times are exact to a clock tick; the margin keeps a write-then-restart from looking like drift).
+CHANGE_MARGIN = 0.5
 CARBON_HOME_OPTION = '-Dcarbon.home='
 
 
@@ -236,6 +239,11 @@ def start_time(pid, proc='/proc', booted=None):
     fields = _text(data).rpartition(')')[2].split()
     booted = boot_time(proc) if booted is None else booted
     return booted + int(fields[19]) / float(os.sysconf('SC_CLK_TCK'))
+
+
+def changed_after_start(mtime, started):
+    """Whether a file modified at mtime changed after a JVM started at started (None: unknown, False)."""
+    return mtime is not None and started is not None and mtime > started + CHANGE_MARGIN
 
 
 def ephemeral_ports(proc='/proc'):

@@ -77,10 +77,27 @@ def needs_reload(wanted, current):
 
 
 # -- plan (pure) ----------------------------------------------------------------------------------
-def plan(desired, current):
+_REMOVALS = ('remove_service', 'remove_rich_rule', 'service_remove')
+
+
+def _with_current(wanted, current):
+    """wanted plus our objects as they are (remove_stale false): a service keeps its ports of before besides the
+    new ones, and the zone keeps our services and rich rules."""
+    services = dict(current['services'])
+    for name, definition in wanted['services'].items():
+        ports = set(definition['ports']) | set((services.get(name) or {}).get('ports', []))
+        services[name] = dict(definition, ports=sorted(ports))
+    zone = current['zones'].get(current['zone'], _empty_zone())['permanent']
+    return {'services': services, 'zone_services': unique(wanted['zone_services'] + zone['services']),
+            'rich_rules': unique(wanted['rich_rules'] + zone['rich_rules'])}
+
+
+def plan(desired, current, keep=False):
     if current.get('problem'):
         return Plan([], [], [], [current['problem']], guarded=False)
     wanted = desired_objects(desired)
+    if keep:
+        wanted = _with_current(wanted, current)
     reload_needed = needs_reload(wanted, current)
     problems = []
     if reload_needed and current.get('runtime_only'):
@@ -89,6 +106,8 @@ def plan(desired, current):
             'changes it holds (%s); make them permanent (firewall-cmd --runtime-to-permanent) or drop them '
             '(firewall-cmd --reload), then run again. Nothing was changed' % '; '.join(current['runtime_only']))
     actions = _definition_actions(wanted, current) + _zone_actions(wanted, current, reload_needed)
+    if keep:  # nothing of ours goes, in any zone
+        actions = [action for action in actions if action.verb not in _REMOVALS]
     if reload_needed:
         actions.append(Action('reload', (), 'firewall-cmd --reload (firewalld learns the service definitions)'))
     return Plan(actions, _lines(current_state(current)), _lines(wanted_state(wanted, current['zone'])), problems,

@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import ipaddress
 import json
+import re
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nft_json
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import OWNER, Action, Plan, owner_tag
@@ -88,14 +89,34 @@ def rule_line(iif=None, saddr=None, dports=None, counter=False, verdict='accept'
     return ' '.join(parts)
 
 
-def desired_table(desired):
-    """{chain: {'hook': HOOK, 'rules': [lines]}}: loopback, the allow rules, then the drop."""
+def desired_table(desired, kept=((), ())):
+    """{chain: {'hook': HOOK, 'rules': [lines]}}: loopback, the allow rules, then the drop.
+
+    kept: (allow lines, restricted ports) of the loaded table to keep (remove_stale false, see _stale)."""
     lines = [rule_line(iif='lo', comment=LOOPBACK_COMMENT)]
     for rule in desired.rules:
         lines.append(rule_line(saddr=rule.source, dports=(rule.port,), comment=owner_tag(rule.instance, rule.name)))
-    if desired.restricted:
-        lines.append(rule_line(dports=tuple(desired.restricted), counter=True, verdict='drop', comment=DROP_COMMENT))
+    lines.extend(line for line in kept[0] if line not in lines)
+    restricted = sorted(set(desired.restricted) | set(kept[1]))
+    if restricted:
+        lines.append(rule_line(dports=tuple(restricted), counter=True, verdict='drop', comment=DROP_COMMENT))
     return {'input': {'hook': HOOK, 'rules': lines}}
+
+
+_DPORTS = re.compile(r'tcp dport (?:\{ ([\d, ]+) \}|(\d+))')
+
+
+def _stale(table):
+    """(our allow lines, restricted ports) of the loaded table. Kept, a port of before stays open to its sources
+    and closed to the others: its drop stays with its accepts."""
+    lines, restricted = [], set()
+    for line in ((table or {}).get('input') or {}).get('rules', []):
+        found = _DPORTS.search(line)
+        if line.endswith('comment "%s"' % DROP_COMMENT) and found:
+            restricted.update(int(port) for port in (found.group(1) or found.group(2)).split(', '))
+        elif found and 'comment "%s ' % OWNER in line and not line.startswith('unrecognised'):
+            lines.append(line)
+    return lines, restricted
 
 
 def _hook_text(hook):
@@ -204,12 +225,12 @@ def read(host, units, input_chains=None):
     }
 
 
-def plan(desired, current):
-    """Actions that make our table, file and unit match the desired rules."""
+def plan(desired, current, keep=False):
+    """Actions that make our table, file and unit match the desired rules (keep: and keep our rules of before)."""
     if not current.get('nft'):
         return Plan([], [], [], ['nft is not installed; install the nftables package or choose another backend'],
                     guarded=False)
-    table = desired_table(desired)
+    table = desired_table(desired, _stale(current['table']) if keep else ((), ()))
     text = render_file(table)
     actions = []
     if current['file'] != text:

@@ -164,20 +164,22 @@ def present_keys(ours, ipv6):
                if key.source is not None or seen == (set([False, True]) if ipv6 else set([False])))
 
 
-def plan(desired, current):
+def plan(desired, current, keep=False):
+    """keep: delete none of our rules (remove_stale false); they stay in the rules after."""
     if not current.get('ufw'):
         return Plan([], [], [], ['ufw is not installed; install it or choose another backend'], guarded=False)
     wanted, warnings = wanted_keys(desired, current['ipv6'])
     ours = [rule for rule in current['rules'] if is_ours(rule)]
     theirs = set((k.port, k.source) for k in map(key_of, current['rules']) if k and not k.comment.startswith(OWNER + ' '))
     present = present_keys(ours, current['ipv6'])
-    actions, deletes = [], []
+    actions, deletes, after = [], [], []
     for rule in ours:
         argv = delete_argv(rule)
-        if key_of(rule) not in wanted and argv not in deletes:
+        if keep and key_of(rule) not in wanted:
+            after.append(_text(rule))
+        elif key_of(rule) not in wanted and argv not in deletes:
             deletes.append(argv)
             actions.append(Action('delete', (argv,), 'ufw delete: %s' % _text(rule)))
-    after = []
     for key in wanted:
         if key not in present and (key.port, key.source) in theirs:
             # ufw would put our comment on the operator's identical rule, and a later delete would remove it.
@@ -190,7 +192,7 @@ def plan(desired, current):
             actions.append(Action('add', (add_argv(key),), rule_text(key)))
     warnings.extend(_guard_warnings(current))
     before = unique(_text(rule) for rule in ours)
-    return Plan(actions, before, after, [], warnings,
+    return Plan(actions, before, unique(after), [], warnings,
                 current['enabled'] and current['default_input'] in ('DROP', 'REJECT'))
 
 

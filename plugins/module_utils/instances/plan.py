@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.proc import changed_after_start
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
     TomlEditError,
     edit_ports,
@@ -68,7 +69,7 @@ def _instance(wanted, current):
         return None, problems
     try:
         before = read_model(current['text'], *context)
-        edit = edit_ports(current['text'], wanted.get('ports'), wanted.get('offset'), *context)
+        edit = edit_ports(current['text'], wanted.get('ports'), wanted.get('offset'), *context, plan_only=True)
     except (PortError, TomlEditError) as exc:
         return None, problems + [str(exc)]
     ports = edit.model['ports']
@@ -79,12 +80,58 @@ def _instance(wanted, current):
         'offset': edit.offset, 'offset_source': edit.model['offset_source'], 'ports': ports,
         'listeners': listeners_of(wanted['name'], ports), 'notes': edit.model['notes'],
         'restart_needed': _signature(before['ports']) != _signature(ports),
+        'moved': _moves(before['ports'], ports),
         'listening_before': [{'port': entry['port'], 'address': entry['bind_address']}
                              for entry in listening(before['ports']).values()],
-        'active': startup.get('active'), 'pids': current.get('pids', []),
+        'active': startup.get('active'), 'running': bool(current.get('pids')) or startup.get('active') is True,
+        'pids': current.get('pids', []),
         'unresolved': sorted(name for name, entry in ports.items() if entry['enabled'] is not False
                              and not entry['resolved']),
     }, problems
+
+
+def _moves(before, after):
+    """{listener: [port before, port after]} of the listeners whose port changes (None: closed / not open)."""
+    was, now = listening(before), listening(after)
+    return dict((name, [was[name]['port'] if name in was else None, now[name]['port'] if name in now else None])
+                for name in sorted(set(was) | set(now))
+                if (was.get(name) or {}).get('port') != (now.get(name) or {}).get('port'))
+
+
+def _not_applied(result, entry, sockets):
+    """Whether the running JVM has not applied the file yet (a restart is still pending from an earlier run):
+    the file changed after the JVM started and the JVM does not hold every port of the file. A listener that
+    failed at start, with the file unchanged since, is no reason to restart. Unknown owners: not claimed."""
+    pids = set(entry.get('pids') or [])
+    if not pids or not result['listeners'] or not changed_after_start(entry.get('file_mtime'), entry.get('started')):
+        return False
+    if any(socket['pids'] is None for socket in sockets):
+        return False
+    held = set(socket['port'] for socket in sockets if pids & set(socket['pids']))
+    return any(listener['port'] not in held for listener in result['listeners'])
+
+
+def _value(value):
+    return 'unset' if value is None else value
+
+
+def summary_line(result):
+    """One line of the plan: the port map MI will listen on (with what moves), the file changes, the restart."""
+    moved = result.get('moved', {})
+    ports = ['%s %s' % (listener['name'], listener['port'])
+             + (' (was %s)' % (moved[listener['name']][0] or 'closed') if listener['name'] in moved else '')
+             for listener in result['listeners']]
+    ports += ['%s %s closes' % (name, move[0]) for name, move in sorted(moved.items()) if move[1] is None]
+    changes = ', '.join('%s %s -> %s' % (c['key'], _value(c['before']), _value(c['after'])) for c in result['changes'])
+    if result['restart_needed'] and not result['running']:
+        restart = 'not running: the new ports apply at its next start'
+    elif result['restart_needed']:
+        restart = 'restart needed%s' % ('' if result['changed'] else ' (the running MI has not applied the file yet)')
+    else:
+        restart = 'no restart'
+    return '%s: %s; offset %s (%s); file: %s; %s' % (
+        result['name'], ', '.join(ports) or 'no listener', result['offset'], result['offset_source'],
+        changes or 'unchanged', restart)
 
 
 def _repeated(values):
@@ -148,6 +195,12 @@ def plan_host(wanted, current, sockets=None, reserved=None):
     if results and sockets is not None:
         ports = set(listener['port'] for result in results for listener in result['listeners'])
         pids = [pid for result in results for pid in result['pids']]
-        problems.extend(_foreign_listeners(results, sockets(ports, pids)))
+        found = sockets(ports, pids)
+        problems.extend(_foreign_listeners(results, found))
+        for result in results:
+            if not result['restart_needed'] and _not_applied(result, current[result['name']], found):
+                result['restart_needed'] = True
+    for result in results:
+        result['plan'] = summary_line(result)
     return {'instances': results, 'listeners': [listener for r in results for listener in r['listeners']],
             'problems': problems}

@@ -67,19 +67,33 @@ def startup_of(module, instance, running):
                 property_sources=sources), problems
 
 
+def modified(path):
+    """When the file was last modified (seconds since the epoch), or None when it cannot be stat'ed."""
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
 def read_instances(module, instances, processes):
-    """{name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup', 'pids', 'processes'}}.
+    """{name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup', 'pids', 'processes',
+    'file_mtime', 'started' (when its oldest JVM started, or None)}}.
 
     processes: proc_scan.carbon_processes(), read once for the host; 'processes' are those of the
     instance's home (with their argv and environ: environ values can be secrets, never return them).
     """
     current = {}
+    booted = None
     for instance in instances:
         home = instance['home']
         path = os.path.realpath(os.path.join(home, 'conf', 'deployment.toml'))
         running = proc_scan.processes_of_home(processes, home)
+        if running and booted is None:
+            booted = proc_scan.boot_time()
+        starts = [found for found in (proc_scan.start_time(p['pid'], booted=booted) for p in running) if found]
         entry = {'path': path, 'home_key': proc_scan.home_key(home), 'pids': [p['pid'] for p in running],
-                 'processes': running, 'problems': []}
+                 'processes': running, 'problems': [], 'file_mtime': modified(path),
+                 'started': min(starts) if starts else None}
         try:
             entry['text'] = read_text(path)
         except FileProblem as exc:

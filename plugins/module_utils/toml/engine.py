@@ -197,12 +197,19 @@ def _insert_offset(table, value):
 
 
 class EditResult(object):
-    """What an edit produced: the new text, the changes and the port model of the result."""
+    """What an edit produced: the new text, the changes and the port model of the result.
+
+    text is None when the edit was only planned: writing the keys into existing tables needs tomlkit, which
+    the host lacks (planned=True). The changes and the model are exact all the same (stdlib parser)."""
 
     def __init__(self, text, changes, model):
         self.text = text
         self.changes = changes
         self.model = model
+
+    @property
+    def planned(self):
+        return self.text is None
 
     @property
     def changed(self):
@@ -385,12 +392,15 @@ def _written_text(text, in_place, additions, keys):
     return written
 
 
-def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, inbound_endpoints=None):
+def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, inbound_endpoints=None,
+               plan_only=False):
     """Return an EditResult for setting ports ({alias or key: port or None}) and offset.
 
     Raises PortError or TomlEditError, naming the key and value, before anything is written. Keys the user
     did not name are never touched, placeholders included. jvm_args, environment and inbound_endpoints only
-    complete the model of the result.
+    complete the model of the result. plan_only: when the new text needs tomlkit and the host has none,
+    return the plan (text None) instead of raising MissingTomlkit (check mode, or a caller that validates
+    everything before it asks for the library).
     """
     wanted = _wanted(ports, offset)
     bom = _BOM if text.startswith(_BOM) else ''
@@ -401,6 +411,8 @@ def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, i
     model = refuse_problems(instance_model(expected, jvm_args, environment, inbound_endpoints))
     if not changes:  # nothing to write: tomlkit is not needed at all
         return EditResult(bom + text, changes, model)
+    if in_place and plan_only and not HAS_TOMLKIT:  # the exact lines need tomlkit; the plan does not
+        return EditResult(None, changes, model)
     written = _written_text(text, in_place, additions, [change['key'] for change in changes])
     if tomllib is not None and _pruned(tomllib.loads(written)) != _pruned(expected):  # exactly what was planned
         raise TomlEditError('tomlkit could not write this layout as planned (%s); edit the file by hand, it was '
@@ -430,10 +442,30 @@ def _leaf_keys(data, prefix=''):
             yield prefix + name
 
 
+def _stored(value):
+    """A stored value as TOML writes it (a port, an offset or a placeholder string; never another value)."""
+    return '"%s"' % value.replace('\\', '\\\\').replace('"', '\\"') if isinstance(value, str) else str(value)
+
+
+def planned_diff(changes, path='deployment.toml'):
+    """The diff of an edit that was only planned (EditResult.planned): one line per changed key, in its dotted
+    spelling, since where tomlkit will put it in the file is not known without tomlkit. Honest about it in
+    the header; the values are those the write will store."""
+    lines = ['--- %s' % path, '+++ %s (planned per key: the exact lines need tomlkit, missing on this host)' % path]
+    for change in changes:
+        if change['before'] is not None:
+            lines.append('-%s = %s' % (change['key'], _stored(change['before'])))
+        if change['after'] is not None:
+            lines.append('+%s = %s' % (change['key'], _stored(change['after'])))
+    return '\n'.join(lines) + '\n'
+
+
 def unified_diff(before, after, changes, path='deployment.toml'):
     """A unified diff of the changed lines only, with their line numbers and no context lines: the
     lines around a port key may hold keystore or database passwords. A changed line that holds any
-    other value is shown as a placeholder."""
+    other value is shown as a placeholder. after None (an edit only planned): planned_diff."""
+    if after is None:
+        return planned_diff(changes, path)
     keys = [change['key'] for change in changes]
     lines = []
     for line in difflib.unified_diff(before.lstrip(_BOM).splitlines(), after.lstrip(_BOM).splitlines(),
@@ -446,4 +478,4 @@ def unified_diff(before, after, changes, path='deployment.toml'):
 
 
 __all__ = ['ALIASES', 'EditResult', 'HAS_TOMLKIT', 'MissingTomlkit', 'TOMLKIT_IMPORT_ERROR', 'TomlEditError', 'edit_ports',
-           'parse_document', 'parse_plain', 'read_model', 'read_value', 'unified_diff']
+           'parse_document', 'parse_plain', 'planned_diff', 'read_model', 'read_value', 'unified_diff']

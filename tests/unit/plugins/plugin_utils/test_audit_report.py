@@ -145,3 +145,10 @@ def test_filters_through_jinja():
 def test_filter_errors_name_the_bad_input(expression, message):
     with pytest.raises(AnsibleError, match=re.escape(message)):  # AnsibleFilterError, wrapped by older cores
         render(expression)
+
+
+def test_a_host_with_no_instance_fails_a_high_gate():
+    report = fleet({'empty': host_result([]), 'clean': host_result([instance()])}, 'high')
+    assert [(item['host'], item['kind']) for item in report['findings']] == [('empty', 'no_instance')]
+    assert (report['summary']['instances'], report['summary']['failing']) == (1, 1)
+    assert 'no MI instance is listed for this host and no MI JVM runs on it' in render_markdown(report)

@@ -15,7 +15,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.fin
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.reach import reach_of
-from helpers.audit_data import DEFAULT_PORTS, OPEN_AS_INTENDED, STARTED, firewall, instance, jvm
+from helpers.audit_data import DEFAULT_PORTS, OPEN_AS_INTENDED, STARTED, firewall, host_result, instance, jvm
 
 
 def run(entries, fw='as intended', sockets=None):
@@ -215,3 +215,11 @@ def test_every_kind_has_a_known_severity_and_a_one_sentence_fix():
     for kind in KINDS.values():
         assert kind.severity in SEVERITIES
         assert kind.fix.count('. ') == 0 and kind.fix.endswith('.')
+
+
+def test_a_host_with_no_instance_to_audit_is_a_high_finding_not_a_silent_pass():
+    report = host_result([])
+    assert [(item['kind'], item['severity'], item['instance']) for item in report['findings']] == [
+        ('no_instance', 'high', None)]
+    assert report['instances'] == []
+    assert 'mi_ports_home' in report['findings'][0]['fix']

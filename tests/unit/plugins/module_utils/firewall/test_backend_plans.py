@@ -274,3 +274,45 @@ def test_firewalld_open_to_any_uses_the_zone_restricted_uses_rich_rules():
     assert objects['services']['wso2ops-mi-mi-management']['ports'] == [('9164', 'tcp')]
     assert 'rule family="ipv6" source address="2001:db8::10/128" service name="wso2ops-mi-mi-management" accept' \
         in objects['rich_rules']
+
+
+# -- keep (remove_stale false): make before break -------------------------------------------------
+OLD_PORTS = (8283, 8246, 9194, 9157)   # offset 3
+NEW_PORTS = (8290, 8253, 9201, 9164)   # offset 10
+
+
+def test_nftables_keep_opens_the_new_ports_and_keeps_the_old_ones_restricted_as_before():
+    state = nft_state(desired(listeners(offset=3)))
+    plan = fw_nftables.plan(desired(), state, keep=True)
+    rules = plan.after
+    # Only the drop line of before goes (it is replaced by one that names the old and the new ports).
+    assert plan.removed == ['tcp dport { 9157, 9194 } counter drop comment "wso2ops-mi restricted ports, other sources"']
+    for port in OLD_PORTS + NEW_PORTS:
+        assert any('dport %d accept' % port in line for line in rules), port
+    # Both management ports and both monitoring ports stay closed to every other source, and the drop comes last.
+    assert rules[-1] == ('tcp dport { 9157, 9164, 9194, 9201 } counter drop comment '
+                         '"wso2ops-mi restricted ports, other sources"')
+    assert [a.verb for a in plan.actions] == ['write', 'load']
+
+
+def test_nftables_keep_on_a_converged_table_changes_nothing_and_a_later_full_run_closes_the_old_ports():
+    assert fw_nftables.plan(desired(), nft_state(desired()), keep=True).actions == []
+    both = fw_nftables.plan(desired(), nft_state(desired(listeners(offset=3))), keep=True).after
+    table = {'input': {'hook': fw_nftables.HOOK, 'rules': both}}
+    closing = fw_nftables.plan(desired(), nft_state(desired(), table=table, file=fw_nftables.render_file(table)))
+    assert closing.after == fw_nftables.desired_table(desired())['input']['rules']
+    assert all(any(str(port) in line for port in OLD_PORTS) for line in closing.removed if 'drop' not in line)
+
+
+def test_ufw_keep_adds_the_new_rules_and_deletes_none():
+    plan = fw_ufw.plan(desired(), ufw_state(desired(listeners(offset=3))), keep=True)
+    assert [a.verb for a in plan.actions] == ['add'] * 6
+    assert plan.removed == [] and len(plan.after) == 12
+
+
+def test_firewalld_keep_widens_the_definitions_and_removes_nothing():
+    plan = fw_firewalld.plan(desired(), fwd_state(desired(listeners(offset=3))), keep=True)
+    assert [v for v, _layer in verbs(plan)] == ['service_update'] * 3 + ['reload']
+    public = next(a.args[1] for a in plan.actions if a.args and a.args[0] == 'wso2ops-mi-mi-public')
+    assert public['ports'] == [('8246', 'tcp'), ('8253', 'tcp'), ('8283', 'tcp'), ('8290', 'tcp')]
+    assert fw_firewalld.plan(desired(ONE), fwd_state(desired(TWO)), keep=True).actions == []
