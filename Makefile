@@ -35,7 +35,7 @@ USER_DIR := $(BUILD)/user
 AS_USER = cd $(USER_DIR) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
 # pip's cache stays where pip keeps it, also for commands that get another HOME.
 PIP_CACHE := $(or $(PIP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pip)
-TEST_STEPS := lint changelog docs tarball unit compat sanity molecule
+TEST_STEPS := lint home changelog docs tarball unit compat sanity molecule
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -47,16 +47,22 @@ export ANSIBLE_REMOTE_TEMP := $(BUILD)/tmp/ansible-remote
 export TMPDIR := $(BUILD)/tmp
 export CONTAINERS_CONF := $(ROOT)/molecule/containers.conf
 $(shell mkdir -p $(TMPDIR))
+# pip runs `rustc --version` for its User-Agent. With rustup's proxy on PATH and no ~/.rustup, that call
+# writes ~/.rustup/settings.toml; such a rustup has no toolchain to build with anyway, so its home is here.
+ifeq ($(RUSTUP_HOME)$(wildcard $(HOME)/.rustup),)
+export RUSTUP_HOME := $(BUILD)/rustup
+endif
 
 # python3 -m venv DIR, with the fix named when the venv module is missing (Debian: python3-venv).
 NEW_VENV = python3 -m venv $(1) || { echo "make: python3 -m venv failed: install python3-venv (apt-get install python3-venv)" >&2; exit 1; }
 
-.PHONY: help venv demo test lint unit compat sanity changelog changelog-release docs tarball molecule bench clean
+.PHONY: help venv demo test lint home unit compat sanity changelog changelog-release docs tarball molecule bench clean
 
 help:
 	@echo "make demo    - apply the collection to a sample MI home in a temp folder (no firewall change)"
 	@echo "make test    - every check below, in order, with the time of each: $(TEST_STEPS)"
 	@echo "make lint    - ansible-lint (production profile) and the pins of the requirements files"
+	@echo "make home    - make demo and make lint in a copy of the tree with an empty HOME: nothing may appear in it"
 	@echo "make unit    - pytest tests/unit (pure logic, filters) and tests/functional (modules, role, corpus, failure tests)"
 	@echo "make changelog - lint the changelog fragments and check the release notes antsibull-changelog will write"
 	@echo "make docs    - the HTML documentation site in .build/docs/html (antsibull-docs, Sphinx, warnings fail)"
@@ -103,6 +109,7 @@ test:
 # repository URL to put in galaxy.yml (a placeholder would be false).
 lint: venv
 	python tests/packaging/check_requirements.py
+	python tests/packaging/check_licence.py
 	ansible-lint --offline --profile production --warn-list 'galaxy[no-repository]'
 
 unit: venv
@@ -180,6 +187,20 @@ molecule: venv
 	env -u TMPDIR tests/hosts/build-image.sh
 	mkdir -p $(BUILD)/molecule-home
 	HOME=$(BUILD)/molecule-home ANSIBLE_REMOTE_TEMP='$$HOME/.ansible/tmp' molecule test $(or $(MOLECULE_ARGS),--all)
+
+# make demo and make lint as from a fresh clone with an empty HOME (a copy of the tree, the build venvs made
+# anew, the development venv reused): nothing may appear in that HOME. pip's cache stays where pip keeps it.
+HOME_CHECK := $(BUILD)/home-check
+home: venv
+	rm -rf $(HOME_CHECK) && mkdir -p $(HOME_CHECK)/home $(HOME_CHECK)/tree
+	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(HOME_CHECK)/tree/
+	cd $(HOME_CHECK)/tree && git init -q && git add -A
+	cd $(HOME_CHECK)/tree && env -u RUSTUP_HOME HOME=$(HOME_CHECK)/home PIP_CACHE_DIR=$(PIP_CACHE) \
+	  $(MAKE) --no-print-directory demo lint VENV=$(VENV) > $(HOME_CHECK)/make.log 2>&1 \
+	  || { tail -n 30 $(HOME_CHECK)/make.log; exit 1; }
+	@written="$$(cd $(HOME_CHECK)/home && find . -mindepth 1 | head -n 20)"; \
+	  test -z "$$written" || { echo "make home: make demo and make lint wrote under HOME: $$written" >&2; exit 1; }
+	@echo "make home: make demo and make lint wrote nothing under an empty HOME (log: $(HOME_CHECK)/make.log)"
 
 bench: venv
 	python tests/bench/run.py $(BENCH_ARGS)
