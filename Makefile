@@ -4,6 +4,7 @@
 #   .build/venv-runtime/   requirements-runtime.txt   ansible-core and tomlkit only: make demo, the tarball check
 #   .build/venv-docs/      requirements-docs.txt      antsibull-docs, Sphinx, antsibull-changelog
 #   .build/venv-compat/    requirements-compat.txt    the lowest ansible-core that meta/runtime.yml claims
+#   .build/venv-newest/    requirements-newest.txt    the newest ansible-core, on Python 3.13 (PYTHON_NEWEST)
 # Nothing is written outside the checkout except pip's cache and podman's images and containers
 # (make molecule): Ansible's home, temporary files and tool caches all live under .build/.
 SHELL := /bin/bash
@@ -15,6 +16,9 @@ BUILD := $(ROOT)/.build
 RUNTIME_VENV := $(BUILD)/venv-runtime
 DOCS_VENV := $(BUILD)/venv-docs
 COMPAT_VENV := $(BUILD)/venv-compat
+NEWEST_VENV := $(BUILD)/venv-newest
+# The newest ansible-core needs Python >= 3.12: pyenv's 3.13 (the CI image has it), else python3.13 on PATH.
+PYTHON_NEWEST ?= $(or $(lastword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.13*/bin/python3.13)),python3.13)
 # Ansible finds this collection through a symlinked ansible_collections tree.
 COLLECTIONS := $(BUILD)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/wso2ops/micro_integrator
@@ -28,6 +32,9 @@ ANSIBLE_TEST_PIP := 24_2
 DOCS := $(BUILD)/docs
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 DIST := $(BUILD)/dist
+# make dist builds from a copy of the tree at $(DIST_SRC)/$(COLLECTION_PATH), with the release notes folded in.
+DIST_SRC := $(BUILD)/dist-src
+COLLECTION_PATH := ansible_collections/wso2ops/micro_integrator
 TARBALL := $(DIST)/wso2ops-micro_integrator-$(VERSION).tar.gz
 # The built tarball installed into an empty collections path, and an empty folder to run it from as a user.
 INSTALLED := $(BUILD)/installed
@@ -35,7 +42,7 @@ USER_DIR := $(BUILD)/user
 AS_USER = cd $(USER_DIR) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
 # pip's cache stays where pip keeps it, also for commands that get another HOME.
 PIP_CACHE := $(or $(PIP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pip)
-TEST_STEPS := lint home changelog docs tarball unit compat sanity molecule
+TEST_STEPS := lint home changelog docs tarball unit compat compat-newest sanity molecule
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -53,10 +60,13 @@ ifeq ($(RUSTUP_HOME)$(wildcard $(HOME)/.rustup),)
 export RUSTUP_HOME := $(BUILD)/rustup
 endif
 
+# Copies the tracked and new files of the tree (not .build/, not what .gitignore names) into $(1).
+COPY_TREE = git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(1)/
+
 # python3 -m venv DIR, with the fix named when the venv module is missing (Debian: python3-venv).
 NEW_VENV = python3 -m venv $(1) || { echo "make: python3 -m venv failed: install python3-venv (apt-get install python3-venv)" >&2; exit 1; }
 
-.PHONY: help venv demo test lint home unit compat sanity changelog changelog-release docs tarball molecule bench clean
+.PHONY: help venv demo test lint home unit compat compat-newest sanity changelog changelog-release docs dist tarball molecule bench clean
 
 help:
 	@echo "make demo    - apply the collection to a sample MI home in a temp folder (no firewall change)"
@@ -66,8 +76,10 @@ help:
 	@echo "make unit    - pytest tests/unit (pure logic, filters) and tests/functional (modules, role, corpus, failure tests)"
 	@echo "make changelog - lint the changelog fragments and check the release notes antsibull-changelog will write"
 	@echo "make docs    - the HTML documentation site in .build/docs/html (antsibull-docs, Sphinx, warnings fail)"
-	@echo "make tarball - build the collection tarball, check its files, install it and run its demo playbook"
+	@echo "make dist    - the collection tarball in .build/dist, its CHANGELOG.rst with the release notes of its version"
+	@echo "make tarball - make dist, check its files and release notes, install it and run its demo playbook"
 	@echo "make compat  - unit tests and the demo playbook on the lowest ansible-core that meta/runtime.yml claims"
+	@echo "make compat-newest - the same on the newest ansible-core (requirements-newest.txt), on Python 3.13"
 	@echo "make sanity  - ansible-test sanity"
 	@echo "make molecule - the role on podman test hosts (root)"
 	@echo "make bench   - engine and fleet benchmarks (see README, Performance)"
@@ -116,7 +128,7 @@ unit: venv
 	tests/install-chromium.sh
 	pytest tests/unit tests/functional
 
-# The newest ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).
+# The pinned ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).
 # make compat runs what touches ansible-core on the lowest one that meta/runtime.yml claims: the filters, the
 # plugin_utils and the modules run for real (tests/functional), less the engine's tests at scale (corpus, crash
 # safety), the stand-in's own tests and the browser test. The pure logic (tests/unit/plugins/module_utils)
@@ -124,14 +136,32 @@ unit: venv
 COMPAT_TESTS := tests/unit/plugins/filter tests/unit/plugins/plugin_utils tests/functional
 COMPAT_SKIP := test_crash_safety.py test_corpus.py test_audit_browser.py test_mi_standin.py
 
+# $(1): the venv to run the tests of make compat and the demo playbook with.
+define COMPAT_RUN
+	$(1)/bin/ansible --version | head -n 1
+	$(1)/bin/python -m pytest $(COMPAT_TESTS) $(addprefix --ignore tests/functional/,$(COMPAT_SKIP))
+	$(1)/bin/ansible-playbook playbooks/demo.yml
+endef
+
 compat: $(COMPAT_VENV)/.installed $(COLLECTION_LINK)
-	$(COMPAT_VENV)/bin/ansible --version | head -n 1
-	$(COMPAT_VENV)/bin/python -m pytest $(COMPAT_TESTS) $(addprefix --ignore tests/functional/,$(COMPAT_SKIP))
-	$(COMPAT_VENV)/bin/ansible-playbook playbooks/demo.yml
+	$(call COMPAT_RUN,$(COMPAT_VENV))
+
+# The same tests on the newest ansible-core, which the pinned one of requirements.txt trails.
+$(NEWEST_VENV)/.installed: requirements-newest.txt
+	@$(PYTHON_NEWEST) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { \
+	  echo "make compat-newest: no Python 3.13 ('$(PYTHON_NEWEST)' is missing or older than 3.12): the newest" \
+	       "ansible-core needs it. Install it (pyenv install 3.13) or name it: make compat-newest PYTHON_NEWEST=/path/to/python3.13" >&2; \
+	  exit 1; }
+	rm -rf $(@D)
+	$(PYTHON_NEWEST) -m venv $(@D) && $(@D)/bin/pip install --quiet -r $<
+	touch $@
+
+compat-newest: $(NEWEST_VENV)/.installed $(COLLECTION_LINK)
+	$(call COMPAT_RUN,$(NEWEST_VENV))
 
 sanity: venv
 	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY)
-	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(SANITY_COPY)/
+	$(call COPY_TREE,$(SANITY_COPY))
 	# The copy is a git repo of its own: ansible-test lists the files to check with git.
 	cd $(SANITY_COPY) && git init -q && git add -A
 	mkdir -p $(SANITY_HOME)/.ansible/test/cache
@@ -143,7 +173,7 @@ changelog: $(DOCS_VENV)/.installed
 	$(DOCS_VENV)/bin/antsibull-changelog lint
 	$(DOCS_VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 	rm -rf $(CHANGELOG_COPY) && mkdir -p $(CHANGELOG_COPY)
-	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(CHANGELOG_COPY)/
+	$(call COPY_TREE,$(CHANGELOG_COPY))
 	cd $(CHANGELOG_COPY) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD)/changelog \
 	  python $(ROOT)/tests/packaging/check_changelog.py .
 
@@ -164,12 +194,22 @@ docs: $(DOCS_VENV)/.installed $(COLLECTION_LINK)
 	$(DOCS_VENV)/bin/sphinx-build -q -b html -c docs/sphinx -W --keep-going -n $(DOCS)/rst $(DOCS)/html
 	@echo "make docs: $(DOCS)/html/index.html"
 
-# Build, check the file list, install into an empty collections path, and run the demo playbook by its
-# FQCN from an empty folder with ansible-core and tomlkit only, as a user would. Then once more with a
+# The tarball is built from a copy of the tree in which antsibull-changelog has folded the pending fragments and
+# new plugins into the release of galaxy.yml's version, as the maintainer's make changelog-release will: its
+# CHANGELOG.rst always has a section for the version it is built as (a released version keeps its date).
+dist: $(RUNTIME_VENV)/.installed $(DOCS_VENV)/.installed
+	rm -rf $(DIST) $(DIST_SRC) && mkdir -p $(DIST) $(DIST_SRC)/$(COLLECTION_PATH)
+	$(call COPY_TREE,$(DIST_SRC)/$(COLLECTION_PATH))
+	cd $(DIST_SRC)/$(COLLECTION_PATH) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(DIST_SRC) \
+	  $(DOCS_VENV)/bin/python $(ROOT)/tests/packaging/release.py .
+	$(RUNTIME_VENV)/bin/ansible-galaxy collection build --output-path $(DIST) $(DIST_SRC)/$(COLLECTION_PATH)
+	@echo "make dist: $(TARBALL)"
+
+# Check the file list and the release notes, install into an empty collections path, and run the demo playbook
+# by its FQCN from an empty folder with ansible-core and tomlkit only, as a user would. Then once more with a
 # value the module refuses: the run fails and leaves no temporary MI home behind.
-tarball: $(RUNTIME_VENV)/.installed
-	rm -rf $(DIST) $(INSTALLED) $(USER_DIR) && mkdir -p $(DIST) $(INSTALLED) $(USER_DIR)/tmp
-	$(RUNTIME_VENV)/bin/ansible-galaxy collection build --output-path $(DIST) .
+tarball: dist
+	rm -rf $(INSTALLED) $(USER_DIR) && mkdir -p $(INSTALLED) $(USER_DIR)/tmp
 	$(RUNTIME_VENV)/bin/python tests/packaging/check_tarball.py $(TARBALL)
 	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-galaxy collection install -p $(INSTALLED) $(TARBALL)
 	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-playbook wso2ops.micro_integrator.demo
@@ -193,7 +233,7 @@ molecule: venv
 HOME_CHECK := $(BUILD)/home-check
 home: venv
 	rm -rf $(HOME_CHECK) && mkdir -p $(HOME_CHECK)/home $(HOME_CHECK)/tree
-	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(HOME_CHECK)/tree/
+	$(call COPY_TREE,$(HOME_CHECK)/tree)
 	cd $(HOME_CHECK)/tree && git init -q && git add -A
 	cd $(HOME_CHECK)/tree && env -u RUSTUP_HOME HOME=$(HOME_CHECK)/home PIP_CACHE_DIR=$(PIP_CACHE) \
 	  $(MAKE) --no-print-directory demo lint VENV=$(VENV) > $(HOME_CHECK)/make.log 2>&1 \
