@@ -5,6 +5,7 @@
 #   .build/venv-docs/      requirements-docs.txt      antsibull-docs, Sphinx, antsibull-changelog
 #   .build/venv-compat/    requirements-compat.txt    the lowest ansible-core that meta/runtime.yml claims
 #   .build/venv-newest/    requirements-newest.txt    the newest ansible-core, on Python 3.13 (PYTHON_NEWEST)
+#   .build/venv-ee/        requirements-ee.txt        ansible-builder (make ee)
 # Nothing is written outside the checkout except pip's cache and podman's images and containers
 # (make molecule): Ansible's home, temporary files and tool caches all live under .build/.
 SHELL := /bin/bash
@@ -42,7 +43,7 @@ USER_DIR := $(BUILD)/user
 AS_USER = cd $(USER_DIR) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
 # pip's cache stays where pip keeps it, also for commands that get another HOME.
 PIP_CACHE := $(or $(PIP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pip)
-TEST_STEPS := lint home changelog docs tarball unit compat compat-newest sanity molecule
+TEST_STEPS := lint home changelog docs tarball ee unit compat compat-newest sanity molecule
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -66,7 +67,7 @@ COPY_TREE = git ls-files -z --cached --others --exclude-standard | xargs -0 -I{}
 # python3 -m venv DIR, with the fix named when the venv module is missing (Debian: python3-venv).
 NEW_VENV = python3 -m venv $(1) || { echo "make: python3 -m venv failed: install python3-venv (apt-get install python3-venv)" >&2; exit 1; }
 
-.PHONY: help venv demo test lint home unit compat compat-newest sanity changelog changelog-release docs dist tarball molecule bench clean
+.PHONY: help venv demo test lint home unit compat compat-newest sanity changelog changelog-release docs dist tarball ee molecule bench clean
 
 help:
 	@echo "make demo    - apply the collection to a sample MI home in a temp folder (no firewall change)"
@@ -78,6 +79,7 @@ help:
 	@echo "make docs    - the HTML documentation site in .build/docs/html (antsibull-docs, Sphinx, warnings fail)"
 	@echo "make dist    - the collection tarball in .build/dist, its CHANGELOG.rst with the release notes of its version"
 	@echo "make tarball - make dist, check its files and release notes, install it and run its demo playbook"
+	@echo "make ee      - the execution environment definition (ee/): its build context (ansible-builder create) and the collection's dependencies"
 	@echo "make compat  - unit tests and the demo playbook on the lowest ansible-core that meta/runtime.yml claims"
 	@echo "make compat-newest - the same on the newest ansible-core (requirements-newest.txt), on Python 3.13"
 	@echo "make sanity  - ansible-test sanity"
@@ -218,6 +220,18 @@ tarball: dist
 	grep -q 'Remove the temporary MI home' $(USER_DIR)/failed-demo.log
 	@test -z "$$(ls -A $(USER_DIR)/tmp)" || { echo "the failed demo left $$(ls -A $(USER_DIR)/tmp)" >&2; exit 1; }
 	@echo "make tarball: the failing demo run (port 70000) removed its temporary MI home"
+
+# The execution environment of ee/execution-environment.yml (ansible-builder version 3): its build context is
+# written without a container engine and checked with what ansible-builder would install for the collection
+# (tests/packaging/check_ee.py). It uses the tarball of make dist (make tarball, before it in make test).
+EE_DIR := $(BUILD)/ee
+ee: $(BUILD)/venv-ee/.installed $(RUNTIME_VENV)/.installed
+	test -f $(TARBALL) || $(MAKE) --no-print-directory dist
+	rm -rf $(EE_DIR) && mkdir -p $(EE_DIR)
+	$(BUILD)/venv-ee/bin/ansible-builder create -f ee/execution-environment.yml -c $(EE_DIR)/context
+	env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(EE_DIR)/collections $(RUNTIME_VENV)/bin/ansible-galaxy collection install -p $(EE_DIR)/collections $(TARBALL)
+	PATH=$(BUILD)/venv-ee/bin:$$PATH $(BUILD)/venv-ee/bin/python tests/packaging/check_ee.py \
+	  ee/execution-environment.yml $(EE_DIR)/context $(EE_DIR)/collections
 
 # The image build keeps its own temporary folder (debootstrap needs a file system that allows device nodes).
 # Ansible's remote temp is $HOME/.ansible/tmp, expanded by each host's shell: the podman test hosts keep

@@ -16,10 +16,12 @@ import yaml
 
 # Every tracked file under these folders is shipped, plus these top-level files.
 SHIPPED_FOLDERS = ('plugins/', 'roles/', 'playbooks/', 'docs/docsite/', 'meta/')
-SHIPPED_FILES = ('README.md', 'COPYING', 'CHANGELOG.rst', 'changelogs/changelog.yaml')
+# meta/ holds execution-environment.yml and the ee-requirements.txt it names (ansible-builder reads both).
+SHIPPED_FILES = ('README.md', 'COPYING', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'meta/execution-environment.yml',
+                 'meta/ee-requirements.txt')
 # Development and test files: none of them may be shipped.
 NOT_SHIPPED = ('Makefile', 'ansible.cfg', 'requirements.txt', 'requirements-', 'tests/', 'molecule/', '.ci/',
-               '.gitignore', 'docs/sphinx/', 'changelogs/fragments/', 'playbooks/inventory/localhost.yml', '.build/',
+               '.gitignore', 'docs/sphinx/', 'ee/', 'changelogs/fragments/', 'playbooks/inventory/localhost.yml', '.build/',
                '.venv')
 
 
