@@ -7,7 +7,8 @@
 #   .build/venv-newest/    requirements-newest.txt    the newest ansible-core, on Python 3.13 (PYTHON_NEWEST)
 #   .build/venv-ee/        requirements-ee.txt        ansible-builder (make ee)
 # Nothing is written outside the checkout except pip's cache and podman's images and containers
-# (make molecule): Ansible's home, temporary files and tool caches all live under .build/.
+# (make molecule): Ansible's home, temporary files and tool caches all live under .build/ (make home checks
+# make demo and make lint).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -43,7 +44,7 @@ USER_DIR := $(BUILD)/user
 AS_USER = cd $(USER_DIR) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
 # pip's cache stays where pip keeps it, also for commands that get another HOME.
 PIP_CACHE := $(or $(PIP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pip)
-TEST_STEPS := lint home changelog docs tarball ee unit compat compat-newest sanity molecule
+TEST_STEPS := lint home changelog docs tarball newcomer ee unit compat compat-newest sanity molecule
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -67,7 +68,7 @@ COPY_TREE = git ls-files -z --cached --others --exclude-standard | xargs -0 -I{}
 # python3 -m venv DIR, with the fix named when the venv module is missing (Debian: python3-venv).
 NEW_VENV = python3 -m venv $(1) || { echo "make: python3 -m venv failed: install python3-venv (apt-get install python3-venv)" >&2; exit 1; }
 
-.PHONY: help venv demo test lint home unit compat compat-newest sanity changelog changelog-release docs dist tarball ee molecule bench clean
+.PHONY: help venv demo test lint home unit compat compat-newest sanity changelog changelog-release docs dist tarball newcomer ee molecule bench clean
 
 help:
 	@echo "make demo    - apply the collection to a sample MI home in a temp folder (no firewall change)"
@@ -79,6 +80,7 @@ help:
 	@echo "make docs    - the HTML documentation site in .build/docs/html (antsibull-docs, Sphinx, warnings fail)"
 	@echo "make dist    - the collection tarball in .build/dist, its CHANGELOG.rst with the release notes of its version"
 	@echo "make tarball - make dist, check its files and release notes, install it and run its demo playbook"
+	@echo "make newcomer - the README's Install block as written, in an empty HOME with a fresh copy of the checkout"
 	@echo "make ee      - the execution environment definition (ee/): its build context (ansible-builder create) and the collection's dependencies"
 	@echo "make compat  - unit tests and the demo playbook on the lowest ansible-core that meta/runtime.yml claims"
 	@echo "make compat-newest - the same on the newest ansible-core (requirements-newest.txt), on Python 3.13"
@@ -220,6 +222,12 @@ tarball: dist
 	grep -q 'Remove the temporary MI home' $(USER_DIR)/failed-demo.log
 	@test -z "$$(ls -A $(USER_DIR)/tmp)" || { echo "the failed demo left $$(ls -A $(USER_DIR)/tmp)" >&2; exit 1; }
 	@echo "make tarball: the failing demo run (port 70000) removed its temporary MI home"
+
+# The README's Install block as it is written, in an empty HOME with a fresh copy of the checkout at ~/micro_integrator:
+# make dist there (its own venvs), the install into ~/.ansible/collections from ~/my-project, the demo by its FQCN
+# and ansible-doc, with the Ansible of requirements-runtime.txt on PATH (tests/packaging/check_newcomer.py).
+newcomer: $(RUNTIME_VENV)/.installed
+	python3 tests/packaging/check_newcomer.py $(BUILD)/newcomer $(RUNTIME_VENV) $(PIP_CACHE)
 
 # The execution environment of ee/execution-environment.yml (ansible-builder version 3): its build context is
 # written without a container engine and checked with what ansible-builder would install for the collection
