@@ -237,7 +237,8 @@ ee: $(BUILD)/venv-ee/.installed $(RUNTIME_VENV)/.installed
 	test -f $(TARBALL) || $(MAKE) --no-print-directory dist
 	rm -rf $(EE_DIR) && mkdir -p $(EE_DIR)
 	$(BUILD)/venv-ee/bin/ansible-builder create -f ee/execution-environment.yml -c $(EE_DIR)/context
-	env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(EE_DIR)/collections $(RUNTIME_VENV)/bin/ansible-galaxy collection install -p $(EE_DIR)/collections $(TARBALL)
+	env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(EE_DIR)/collections \
+	  $(RUNTIME_VENV)/bin/ansible-galaxy collection install -p $(EE_DIR)/collections $(TARBALL)
 	PATH=$(BUILD)/venv-ee/bin:$$PATH $(BUILD)/venv-ee/bin/python tests/packaging/check_ee.py \
 	  ee/execution-environment.yml $(EE_DIR)/context $(EE_DIR)/collections
 

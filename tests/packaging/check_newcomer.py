@@ -52,7 +52,7 @@ def main(workdir, runtime_venv, pip_cache):
     env.update(HOME=home, TMPDIR=os.path.join(workdir, 'tmp'), PIP_CACHE_DIR=pip_cache,
                PATH=os.path.join(os.path.abspath(runtime_venv), 'bin') + os.pathsep + os.environ['PATH'])
     print('README.md, Install, run in HOME=%s:\n%s' % (home, block))
-    proc = subprocess.run(['bash', '-e', '-c', block], cwd=home, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.run(['bash', '-e', '-c', block], cwd=home, env=env, stdout=subprocess.PIPE, check=False,
                           stderr=subprocess.STDOUT, text=True)
     log = os.path.join(workdir, 'newcomer.log')
     open(log, 'w').write(proc.stdout)
