@@ -73,7 +73,7 @@ NEW_VENV = python3 -m venv $(1) || { echo "make: python3 -m venv failed: install
 help:
 	@echo "make demo    - apply the collection to a sample MI home in a temp folder (no firewall change)"
 	@echo "make test    - every check below, in order, with the time of each: $(TEST_STEPS)"
-	@echo "make lint    - ansible-lint (production profile) and the pins of the requirements files"
+	@echo "make lint    - ansible-lint (production profile), the pins of the requirements files and requires_ansible, one licence"
 	@echo "make home    - make demo and make lint in a copy of the tree with an empty HOME: nothing may appear in it"
 	@echo "make unit    - pytest tests/unit (pure logic, filters) and tests/functional (modules, role, corpus, failure tests)"
 	@echo "make changelog - lint the changelog fragments and check the release notes antsibull-changelog will write"
