@@ -4,8 +4,11 @@
 #   .build/venv-runtime/   requirements-runtime.txt   ansible-core and tomlkit only: make demo, the tarball check
 #   .build/venv-docs/      requirements-docs.txt      antsibull-docs, Sphinx, antsibull-changelog
 #   .build/venv-compat/    requirements-compat.txt    the lowest ansible-core that meta/runtime.yml claims
+#   .build/venv-newest/    requirements-newest.txt    the newest ansible-core, on Python 3.13 (PYTHON_NEWEST)
+#   .build/venv-ee/        requirements-ee.txt        ansible-builder (make ee)
 # Nothing is written outside the checkout except pip's cache and podman's images and containers
-# (make molecule): Ansible's home, temporary files and tool caches all live under .build/.
+# (make molecule): Ansible's home, temporary files and tool caches all live under .build/ (make home checks
+# make demo and make lint).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,6 +18,9 @@ BUILD := $(ROOT)/.build
 RUNTIME_VENV := $(BUILD)/venv-runtime
 DOCS_VENV := $(BUILD)/venv-docs
 COMPAT_VENV := $(BUILD)/venv-compat
+NEWEST_VENV := $(BUILD)/venv-newest
+# The newest ansible-core needs Python >= 3.12: pyenv's 3.13 (the CI image has it), else python3.13 on PATH.
+PYTHON_NEWEST ?= $(or $(lastword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.13*/bin/python3.13)),python3.13)
 # Ansible finds this collection through a symlinked ansible_collections tree.
 COLLECTIONS := $(BUILD)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/wso2ops/micro_integrator
@@ -28,6 +34,9 @@ ANSIBLE_TEST_PIP := 24_2
 DOCS := $(BUILD)/docs
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 DIST := $(BUILD)/dist
+# make dist builds from a copy of the tree at $(DIST_SRC)/$(COLLECTION_PATH), with the release notes folded in.
+DIST_SRC := $(BUILD)/dist-src
+COLLECTION_PATH := ansible_collections/wso2ops/micro_integrator
 TARBALL := $(DIST)/wso2ops-micro_integrator-$(VERSION).tar.gz
 # The built tarball installed into an empty collections path, and an empty folder to run it from as a user.
 INSTALLED := $(BUILD)/installed
@@ -35,7 +44,7 @@ USER_DIR := $(BUILD)/user
 AS_USER = cd $(USER_DIR) && env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)
 # pip's cache stays where pip keeps it, also for commands that get another HOME.
 PIP_CACHE := $(or $(PIP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pip)
-TEST_STEPS := lint changelog docs tarball unit compat sanity molecule
+TEST_STEPS := lint home changelog docs tarball newcomer ee unit compat compat-newest sanity molecule
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -47,21 +56,34 @@ export ANSIBLE_REMOTE_TEMP := $(BUILD)/tmp/ansible-remote
 export TMPDIR := $(BUILD)/tmp
 export CONTAINERS_CONF := $(ROOT)/molecule/containers.conf
 $(shell mkdir -p $(TMPDIR))
+# pip runs `rustc --version` for its User-Agent. With rustup's proxy on PATH and no ~/.rustup, that call
+# writes ~/.rustup/settings.toml; such a rustup has no toolchain to build with anyway, so its home is here.
+ifeq ($(RUSTUP_HOME)$(wildcard $(HOME)/.rustup),)
+export RUSTUP_HOME := $(BUILD)/rustup
+endif
+
+# Copies the tracked and new files of the tree (not .build/, not what .gitignore names) into $(1).
+COPY_TREE = git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(1)/
 
 # python3 -m venv DIR, with the fix named when the venv module is missing (Debian: python3-venv).
 NEW_VENV = python3 -m venv $(1) || { echo "make: python3 -m venv failed: install python3-venv (apt-get install python3-venv)" >&2; exit 1; }
 
-.PHONY: help venv demo test lint unit compat sanity changelog changelog-release docs tarball molecule bench clean
+.PHONY: help venv demo test lint home unit compat compat-newest sanity changelog changelog-release docs dist tarball newcomer ee molecule bench clean
 
 help:
 	@echo "make demo    - apply the collection to a sample MI home in a temp folder (no firewall change)"
 	@echo "make test    - every check below, in order, with the time of each: $(TEST_STEPS)"
-	@echo "make lint    - ansible-lint (production profile) and the pins of the requirements files"
+	@echo "make lint    - ansible-lint (production profile), the pins of the requirements files and requires_ansible, one licence"
+	@echo "make home    - make demo and make lint in a copy of the tree with an empty HOME: nothing may appear in it"
 	@echo "make unit    - pytest tests/unit (pure logic, filters) and tests/functional (modules, role, corpus, failure tests)"
 	@echo "make changelog - lint the changelog fragments and check the release notes antsibull-changelog will write"
 	@echo "make docs    - the HTML documentation site in .build/docs/html (antsibull-docs, Sphinx, warnings fail)"
-	@echo "make tarball - build the collection tarball, check its files, install it and run its demo playbook"
+	@echo "make dist    - the collection tarball in .build/dist, its CHANGELOG.rst with the release notes of its version"
+	@echo "make tarball - make dist, check its files and release notes, install it and run its demo playbook"
+	@echo "make newcomer - the README's Install block as written, in an empty HOME with a fresh copy of the checkout"
+	@echo "make ee      - the execution environment definition (ee/): its build context (ansible-builder create) and the collection's dependencies"
 	@echo "make compat  - unit tests and the demo playbook on the lowest ansible-core that meta/runtime.yml claims"
+	@echo "make compat-newest - the same on the newest ansible-core (requirements-newest.txt), on Python 3.13"
 	@echo "make sanity  - ansible-test sanity"
 	@echo "make molecule - the role on podman test hosts (root)"
 	@echo "make bench   - engine and fleet benchmarks (see README, Performance)"
@@ -103,13 +125,14 @@ test:
 # repository URL to put in galaxy.yml (a placeholder would be false).
 lint: venv
 	python tests/packaging/check_requirements.py
+	python tests/packaging/check_licence.py
 	ansible-lint --offline --profile production --warn-list 'galaxy[no-repository]'
 
 unit: venv
 	tests/install-packages.sh
 	pytest tests/unit tests/functional
 
-# The newest ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).
+# The pinned ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).
 # make compat runs what touches ansible-core on the lowest one that meta/runtime.yml claims: the filters, the
 # plugin_utils and the modules run for real (tests/functional), less the engine's tests at scale (corpus, crash
 # safety), the stand-in's own tests and the browser test. The pure logic (tests/unit/plugins/module_utils)
@@ -117,14 +140,32 @@ unit: venv
 COMPAT_TESTS := tests/unit/plugins/filter tests/unit/plugins/plugin_utils tests/functional
 COMPAT_SKIP := test_crash_safety.py test_corpus.py test_audit_browser.py test_mi_standin.py
 
+# $(1): the venv to run the tests of make compat and the demo playbook with.
+define COMPAT_RUN
+	$(1)/bin/ansible --version | head -n 1
+	$(1)/bin/python -m pytest $(COMPAT_TESTS) $(addprefix --ignore tests/functional/,$(COMPAT_SKIP))
+	$(1)/bin/ansible-playbook playbooks/demo.yml
+endef
+
 compat: $(COMPAT_VENV)/.installed $(COLLECTION_LINK)
-	$(COMPAT_VENV)/bin/ansible --version | head -n 1
-	$(COMPAT_VENV)/bin/python -m pytest $(COMPAT_TESTS) $(addprefix --ignore tests/functional/,$(COMPAT_SKIP))
-	$(COMPAT_VENV)/bin/ansible-playbook playbooks/demo.yml
+	$(call COMPAT_RUN,$(COMPAT_VENV))
+
+# The same tests on the newest ansible-core, which the pinned one of requirements.txt trails.
+$(NEWEST_VENV)/.installed: requirements-newest.txt
+	@$(PYTHON_NEWEST) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { \
+	  echo "make compat-newest: no Python 3.13 ('$(PYTHON_NEWEST)' is missing or older than 3.12): the newest" \
+	       "ansible-core needs it. Install it (pyenv install 3.13) or name it: make compat-newest PYTHON_NEWEST=/path/to/python3.13" >&2; \
+	  exit 1; }
+	rm -rf $(@D)
+	$(PYTHON_NEWEST) -m venv $(@D) && $(@D)/bin/pip install --quiet -r $<
+	touch $@
+
+compat-newest: $(NEWEST_VENV)/.installed $(COLLECTION_LINK)
+	$(call COMPAT_RUN,$(NEWEST_VENV))
 
 sanity: venv
 	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY)
-	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(SANITY_COPY)/
+	$(call COPY_TREE,$(SANITY_COPY))
 	# The copy is a git repo of its own: ansible-test lists the files to check with git.
 	cd $(SANITY_COPY) && git init -q && git add -A
 	mkdir -p $(SANITY_HOME)/.ansible/test/cache
@@ -136,7 +177,7 @@ changelog: $(DOCS_VENV)/.installed
 	$(DOCS_VENV)/bin/antsibull-changelog lint
 	$(DOCS_VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 	rm -rf $(CHANGELOG_COPY) && mkdir -p $(CHANGELOG_COPY)
-	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(CHANGELOG_COPY)/
+	$(call COPY_TREE,$(CHANGELOG_COPY))
 	cd $(CHANGELOG_COPY) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD)/changelog \
 	  python $(ROOT)/tests/packaging/check_changelog.py .
 
@@ -157,12 +198,22 @@ docs: $(DOCS_VENV)/.installed $(COLLECTION_LINK)
 	$(DOCS_VENV)/bin/sphinx-build -q -b html -c docs/sphinx -W --keep-going -n $(DOCS)/rst $(DOCS)/html
 	@echo "make docs: $(DOCS)/html/index.html"
 
-# Build, check the file list, install into an empty collections path, and run the demo playbook by its
-# FQCN from an empty folder with ansible-core and tomlkit only, as a user would. Then once more with a
+# The tarball is built from a copy of the tree in which antsibull-changelog has folded the pending fragments and
+# new plugins into the release of galaxy.yml's version, as the maintainer's make changelog-release will: its
+# CHANGELOG.rst always has a section for the version it is built as (a released version keeps its date).
+dist: $(RUNTIME_VENV)/.installed $(DOCS_VENV)/.installed
+	rm -rf $(DIST) $(DIST_SRC) && mkdir -p $(DIST) $(DIST_SRC)/$(COLLECTION_PATH)
+	$(call COPY_TREE,$(DIST_SRC)/$(COLLECTION_PATH))
+	cd $(DIST_SRC)/$(COLLECTION_PATH) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(DIST_SRC) \
+	  $(DOCS_VENV)/bin/python $(ROOT)/tests/packaging/release.py .
+	$(RUNTIME_VENV)/bin/ansible-galaxy collection build --output-path $(DIST) $(DIST_SRC)/$(COLLECTION_PATH)
+	@echo "make dist: $(TARBALL)"
+
+# Check the file list and the release notes, install into an empty collections path, and run the demo playbook
+# by its FQCN from an empty folder with ansible-core and tomlkit only, as a user would. Then once more with a
 # value the module refuses: the run fails and leaves no temporary MI home behind.
-tarball: $(RUNTIME_VENV)/.installed
-	rm -rf $(DIST) $(INSTALLED) $(USER_DIR) && mkdir -p $(DIST) $(INSTALLED) $(USER_DIR)/tmp
-	$(RUNTIME_VENV)/bin/ansible-galaxy collection build --output-path $(DIST) .
+tarball: dist
+	rm -rf $(INSTALLED) $(USER_DIR) && mkdir -p $(INSTALLED) $(USER_DIR)/tmp
 	$(RUNTIME_VENV)/bin/python tests/packaging/check_tarball.py $(TARBALL)
 	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-galaxy collection install -p $(INSTALLED) $(TARBALL)
 	$(AS_USER) $(RUNTIME_VENV)/bin/ansible-playbook wso2ops.micro_integrator.demo
@@ -172,6 +223,25 @@ tarball: $(RUNTIME_VENV)/.installed
 	@test -z "$$(ls -A $(USER_DIR)/tmp)" || { echo "the failed demo left $$(ls -A $(USER_DIR)/tmp)" >&2; exit 1; }
 	@echo "make tarball: the failing demo run (port 70000) removed its temporary MI home"
 
+# The README's Install block as it is written, in an empty HOME with a fresh copy of the checkout at ~/micro_integrator:
+# make dist there (its own venvs), the install into ~/.ansible/collections from ~/my-project, the demo by its FQCN
+# and ansible-doc, with the Ansible of requirements-runtime.txt on PATH (tests/packaging/check_newcomer.py).
+newcomer: $(RUNTIME_VENV)/.installed
+	python3 tests/packaging/check_newcomer.py $(BUILD)/newcomer $(RUNTIME_VENV) $(PIP_CACHE)
+
+# The execution environment of ee/execution-environment.yml (ansible-builder version 3): its build context is
+# written without a container engine and checked with what ansible-builder would install for the collection
+# (tests/packaging/check_ee.py). It uses the tarball of make dist (make tarball, before it in make test).
+EE_DIR := $(BUILD)/ee
+ee: $(BUILD)/venv-ee/.installed $(RUNTIME_VENV)/.installed
+	test -f $(TARBALL) || $(MAKE) --no-print-directory dist
+	rm -rf $(EE_DIR) && mkdir -p $(EE_DIR)
+	$(BUILD)/venv-ee/bin/ansible-builder create -f ee/execution-environment.yml -c $(EE_DIR)/context
+	env -u ANSIBLE_CONFIG -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(EE_DIR)/collections \
+	  $(RUNTIME_VENV)/bin/ansible-galaxy collection install -p $(EE_DIR)/collections $(TARBALL)
+	PATH=$(BUILD)/venv-ee/bin:$$PATH $(BUILD)/venv-ee/bin/python tests/packaging/check_ee.py \
+	  ee/execution-environment.yml $(EE_DIR)/context $(EE_DIR)/collections
+
 # The image build keeps its own temporary folder (debootstrap needs a file system that allows device nodes).
 # Ansible's remote temp is $HOME/.ansible/tmp, expanded by each host's shell: the podman test hosts keep
 # their default, and the tasks molecule runs on localhost (or delegates there) keep theirs under .build/
@@ -180,6 +250,20 @@ molecule: venv
 	env -u TMPDIR tests/hosts/build-image.sh
 	mkdir -p $(BUILD)/molecule-home
 	HOME=$(BUILD)/molecule-home ANSIBLE_REMOTE_TEMP='$$HOME/.ansible/tmp' molecule test $(or $(MOLECULE_ARGS),--all)
+
+# make demo and make lint as from a fresh clone with an empty HOME (a copy of the tree, the build venvs made
+# anew, the development venv reused): nothing may appear in that HOME. pip's cache stays where pip keeps it.
+HOME_CHECK := $(BUILD)/home-check
+home: venv
+	rm -rf $(HOME_CHECK) && mkdir -p $(HOME_CHECK)/home $(HOME_CHECK)/tree
+	$(call COPY_TREE,$(HOME_CHECK)/tree)
+	cd $(HOME_CHECK)/tree && git init -q && git add -A
+	cd $(HOME_CHECK)/tree && env -u RUSTUP_HOME HOME=$(HOME_CHECK)/home PIP_CACHE_DIR=$(PIP_CACHE) \
+	  $(MAKE) --no-print-directory demo lint VENV=$(VENV) > $(HOME_CHECK)/make.log 2>&1 \
+	  || { tail -n 30 $(HOME_CHECK)/make.log; exit 1; }
+	@written="$$(cd $(HOME_CHECK)/home && find . -mindepth 1 | head -n 20)"; \
+	  test -z "$$written" || { echo "make home: make demo and make lint wrote under HOME: $$written" >&2; exit 1; }
+	@echo "make home: make demo and make lint wrote nothing under an empty HOME (log: $(HOME_CHECK)/make.log)"
 
 bench: venv
 	python tests/bench/run.py $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: wso2ops contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark on real podman test hosts: the mi_ports role with a real firewall, per backend.
 
 `make bench BENCH_ARGS="--podman"` (or `--podman-only`). For each backend (nftables via auto with

@@ -1,6 +1,6 @@
 """`make changelog`: the release notes antsibull-changelog writes are correct.
 
-Runs `antsibull-changelog release` for galaxy.yml's version in a copy of the tree (COPY, an
+Runs `antsibull-changelog release` for galaxy.yml's version in a copy of the tree (release.py, as `make dist` does; COPY, an
 ansible_collections/<namespace>/<name> folder), so pending fragments and new plugins are folded in as
 the maintainer's release will fold them, then checks the result against the tree:
 - every module, plugin and role has version_added, and is listed once, as new in the release named
@@ -20,6 +20,8 @@ import subprocess
 import sys
 
 import yaml
+
+RELEASE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'release.py')
 
 NOT_IN_FIRST_RELEASE = ('bugfixes', 'deprecated_features', 'removed_features', 'breaking_changes')
 PLUGIN_DIRS_WITHOUT_DOCS = ('module_utils', 'doc_fragments', 'plugin_utils')
@@ -101,10 +103,7 @@ def main(copy):
     if open(os.path.join(copy, 'CHANGELOG.rst')).read() != committed_rst:
         errors.append('CHANGELOG.rst is not what `antsibull-changelog generate` makes of changelogs/changelog.yaml: '
                       'run `make changelog-release` and commit both')
-    known = yaml.safe_load(open(os.path.join(copy, 'changelogs', 'changelog.yaml')))['releases'] or {}
-    date = known.get(version, {}).get('release_date')
-    run(copy, 'release', '--version', version, '--update-existing', '--refresh-plugins', 'prevent-removal',
-        *(['--date', date] if date else []))
+    subprocess.run([sys.executable, RELEASE, copy], check=True)  # as make dist does
     releases = yaml.safe_load(open(os.path.join(copy, 'changelogs', 'changelog.yaml')))['releases']
     errors += problems(copy, {str(k): v for k, v in releases.items()}, version)
     pending = list(difflib.unified_diff(committed_rst.splitlines(), open(os.path.join(copy, 'CHANGELOG.rst')).read()
