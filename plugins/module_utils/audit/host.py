@@ -305,7 +305,7 @@ def _offset_from_sockets(ports, rows):
     votes = {}
     for port in listening_ports:
         for base in bases:
-            if 0 <= port - base <= 65535:
+            if -65535 <= port - base <= 65535:  # negative offsets are valid too
                 votes[port - base] = votes.get(port - base, 0) + 1
     best = max(votes.items(), key=lambda item: (item[1], -item[0]), default=(None, 0))
     return best[0] if best[1] >= 2 else None

@@ -32,7 +32,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listen
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import (
     DEFAULT_OFFSET,
-    PORT_MAX,
     PortError,
     Resolver,
     Unresolved,
@@ -41,6 +40,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
     parse_offset,
     parse_port,
     placeholder_source,
+    shifted_port_problem,
     system_properties,
 )
 
@@ -62,9 +62,9 @@ def effective_port(base, offset=DEFAULT_OFFSET):
     """The port MI listens on: base + offset, checked to stay in range."""
     base = parse_port(base, 'base port')
     offset = parse_offset(offset, 'offset')
-    if base + offset > PORT_MAX:
-        raise PortError('base port %d + offset %d = %d is above %d; use a smaller offset or base port'
-                        % (base, offset, base + offset, PORT_MAX))
+    problem = shifted_port_problem('base port', base, offset)
+    if problem:
+        raise PortError(problem)
     return base + offset
 
 
@@ -164,9 +164,8 @@ def _entry(reader, spec, offset, base_value, placeholder, set_in_file, enabled):
     base = reader.parsed(parse_port, base_value, spec.key)
     applied = offset if spec.offset else 0
     port = None if base is None or applied is None else base + applied
-    if port is not None and port > PORT_MAX:
-        reader.problems.append('%s %d + offset %d = %d is above %d; lower the offset or the port'
-                               % (spec.key, base, applied, port, PORT_MAX))
+    if port is not None and shifted_port_problem(spec.key, base, applied):
+        reader.problems.append(shifted_port_problem(spec.key, base, applied))
         port = None
     bind, _bind_placeholder, _set = reader.value(spec.bind) if spec.bind else (None, None, False)
     apis = _served_apis(reader, spec.internal) if spec.internal else []

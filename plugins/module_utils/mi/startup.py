@@ -39,9 +39,9 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common im
 BOOTSTRAP_CLASS = 'org.wso2.micro.integrator.bootstrap.Bootstrap'
 SCRIPT_NAME = 'micro-integrator.sh'
 # The script's own -D options that decide listeners (IPv4 sockets only; the internal APIs it
-# enables); the others are left out.
-SCRIPT_PROPERTIES = ('-Djava.net.preferIPv4Stack=true', '-DenableReadinessProbe=true', '-DenableLivenessProbe=true',
-                     '-DenableManagementApi=true')
+# enables; the file that inbound endpoints' $FILE: values come from); the others are left out.
+SCRIPT_PROPERTIES = ('-Djava.net.preferIPv4Stack=true', '-Dproperties.file.path=default', '-DenableReadinessProbe=true',
+                     '-DenableLivenessProbe=true', '-DenableManagementApi=true')
 _INTERPRETERS = re.compile(r'^(sh|bash|dash|ksh|python[0-9.]*)$')
 # java launcher options whose value is the next word (so that word is not the main class).
 _JAVA_VALUE_OPTIONS = frozenset((

@@ -114,10 +114,25 @@ def test_a_reference_to_a_renamed_key_stops_mi():
 
 
 def test_the_offset_must_be_a_whole_number():
-    assert model('[server]\noffset = -1\n')['problems'] == [
-        'server.offset is -1; the offset must be a whole number >= 0 (MI default 10)']
+    assert model('[server]\noffset = 2.5\n')['problems'] == [
+        'server.offset is 2.5; the offset must be a whole number (MI default 10)']
+    assert model('[server]\noffset = "2147483648"\n')['problems'] == [
+        "server.offset is '2147483648'; the offset must be a whole number (MI default 10)"]
     assert 'Integer.parseInt' in model('[server]\noffset = " 3"\n')['problems'][0]
     assert model('[server]\noffset = "+3"\n')['offset'] == 3
+
+
+def test_a_negative_offset_is_added_as_java_adds_it():
+    result = model('[server]\noffset = -810\n')
+    assert result['problems'] == [] and result['offset'] == -810
+    assert {name: entry['port'] for name, entry in result['ports'].items()} == {
+        'http': 7470, 'https': 7433, 'management_http': 8381, 'management_https': 8344}
+    assert model('[server]\noffset = "-10"\n')['ports']['http']['port'] == 8270
+
+
+def test_a_port_pushed_below_1_by_a_negative_offset_is_a_problem():
+    assert model('[server]\noffset = -8243\n')['problems'] == [
+        'transport.http.listener.secured_port 8243 + offset -8243 = 0 is below 1; raise the offset or the port']
 
 
 def test_a_port_pushed_past_65535_by_the_offset_is_a_problem():
