@@ -24,9 +24,18 @@ description:
     not listed in O(instances[].ports) keeps its value; a port set to null is removed so that MI's default applies.
   - Writes the files that change atomically (each is the complete old or the complete new file even when the
     module is killed midway), keeping mode and owner.
+  - Reads the inbound endpoints deployed on every instance, as MI deploys them, in the same execution
+    (C(repository/deployment/server/synapse-configs/default/inbound-endpoints/*.xml) and every CApp of
+    C(repository/deployment/server/carbonapps/*.car), CApps nested under C(dependencies/) from MI 4.5). Each
+    listening endpoint is a listener like the ports of C(deployment.toml) (port parameter per protocol, the offset
+    only where MI adds it, C($SYSTEM:), C($FILE:), C(${configs.}) and C(key=) local entries resolved from what the
+    host has), checked with them; an endpoint MI cannot deploy (no port, a port C(Integer.parseInt) refuses, a
+    missing local entry, an unreadable CApp) is a problem naming the file, the CApp and the parameter.
   - Returns per instance the changes, the real port map (what MI will listen on after a restart) and whether a
     restart is needed, which is only when what MI listens on changes, not when a file changed without moving
     a listener. RV(listeners) is the flat list that M(wso2ops.micro_integrator.firewall) takes.
+  - Returns per instance the MI version (from C(<home>/updates/product.txt)), whether it serves C(/liveness) and
+    how long its graceful shutdown may hold the ports, for the restart and health checks of the role.
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
@@ -63,7 +72,10 @@ options:
         type: dict
         default: {}
       inbound_endpoints:
-        description: Inbound endpoints the instance opens, as M(wso2ops.micro_integrator.deployment_toml_info) takes them.
+        description:
+          - Inbound endpoints the instance opens besides those its files show, as
+            M(wso2ops.micro_integrator.deployment_toml_info) takes them. One named like a deployed endpoint replaces
+            it (an override).
         type: list
         elements: dict
         default: []
@@ -185,6 +197,17 @@ instances:
     backup_file:
       description: The backup copy, when O(backup) made one.
       type: str
+    mi_version:
+      description: The MI version of the home (from C(updates/product.txt) or C(bin/version.txt)), null when unknown.
+      type: str
+    liveness:
+      description: Whether MI serves C(/liveness) (4.2 and later; false when the version is unknown).
+      type: bool
+    graceful_shutdown_timeout:
+      description:
+        - Seconds a stopping MI may keep its ports (C([server] graceful_shutdown_timeout), 180 by default from 4.5;
+          0 before 4.5 or with C(graceful_shutdown_enabled = false)).
+      type: int
   sample:
     - name: orders
       home: /opt/mi/orders
@@ -198,14 +221,23 @@ instances:
       listening_before: [{port: 8290, address: null}, {port: 8253, address: null}]
       active: true
       unresolved: []
+      mi_version: 4.4.0
+      liveness: true
+      graceful_shutdown_timeout: 0
 listeners:
-  description: The listeners of all instances, flat, for M(wso2ops.micro_integrator.firewall).
+  description:
+    - The listeners of all instances, flat, for M(wso2ops.micro_integrator.firewall).
+    - A deployed inbound endpoint is named C(inbound.<endpoint name>) and also has C(endpoint) (its name),
+      C(artifact) (the XML file, or C(<capp>!<member>)), C(capp) (the CApp file or null) and C(offset_applied).
   returned: success
   type: list
   elements: dict
   sample:
     - {instance: orders, name: http, key: transport.http.listener.port, port: 8291, exposure: public, protocol: http,
        bind_address: null, apis: []}
+    - {instance: orders, name: inbound.HL7Orders, key: inbound.HL7Orders, port: 20001, exposure: public,
+       protocol: hl7, bind_address: null, apis: [], endpoint: HL7Orders, offset_applied: false, capp: null,
+       artifact: /opt/mi/orders/repository/deployment/server/synapse-configs/default/inbound-endpoints/HL7Orders.xml}
 problems:
   description: Every problem found; the module fails and writes nothing when there is one.
   returned: failure
@@ -227,7 +259,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, write_text
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
-           'notes', 'restart_needed', 'listening_before', 'active', 'unresolved', 'backup_file')
+           'notes', 'restart_needed', 'listening_before', 'active', 'unresolved', 'backup_file', 'mi_version', 'liveness',
+           'graceful_shutdown_timeout')
 
 
 def read_host(module, instances, check_listeners):
@@ -284,8 +317,9 @@ def main():
         module.fail_json(msg=to_native(exc), changed=False)
     for result in plan['instances']:
         for name in result['unresolved']:
-            module.warn('%s: the port of %s depends on a placeholder whose source is unknown: no firewall rule and no '
-                        'health check can follow it' % (result['name'], name))
+            reason = result['ports'][name].get('unresolved_reason') or 'a placeholder whose source is unknown'
+            module.warn('%s: the port of %s depends on %s: no firewall rule and no health check can follow it'
+                        % (result['name'], name, reason))
     results = [dict((key, result[key]) for key in _PUBLIC if key in result) for result in plan['instances']]
     output = dict(changed=any(result['changed'] for result in results), instances=results,
                   listeners=plan['listeners'])

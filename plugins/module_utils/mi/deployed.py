@@ -140,3 +140,9 @@ def _same_names(endpoints):
         else:
             seen[endpoint['name']] = endpoint['source']
     return found
+
+
+def inbound_endpoints(instance, entry):
+    """The inbound endpoints of an instance for the port model: those deployed on its home (entry['deployed'],
+    read_deployed()'s), then those declared in the task (a declared one replaces a deployed one of its name)."""
+    return list((entry.get('deployed') or {}).get('endpoints') or []) + list(instance.get('inbound_endpoints') or [])

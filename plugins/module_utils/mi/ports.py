@@ -30,6 +30,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listen
     classify,
     config_key,
 )
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.inbound import PROTOCOLS as INBOUND_PROTOCOLS
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import (
     DEFAULT_OFFSET,
     PortError,
@@ -45,7 +46,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
 )
 
 _OFFSET_SOURCE = {'env': 'env', 'sys': 'sys'}  # $ref{}, $secret{} and ${} count as the file
-_INBOUND_OFFSET = {'http': 'inbound', 'https': 'inbound', 'ws': 'endpoint', 'wss': 'endpoint'}
+INBOUND_OFFSET_KEY = 'mediation.inbound.port_offset_enable'
 
 
 def lookup(config, key):
@@ -199,24 +200,53 @@ def _listener_entries(reader, offset):
     return entries
 
 
+def _inbound_shift(reader):
+    """Whether http/https inbound endpoints take the server offset: [mediation] inbound.port_offset_enable, or its
+    rendered name [synapse_properties] 'inbound.port.offset.enable' (CT/key-mappings.json)."""
+    if lookup(reader.config, INBOUND_OFFSET_KEY) is not None:
+        return reader.flag(INBOUND_OFFSET_KEY, False)
+    stored = (reader.config.get('synapse_properties') or {}).get('inbound.port.offset.enable')
+    return bool(stored is not None and reader.parsed(parse_flag, stored, "synapse_properties.'inbound.port.offset.enable'"))
+
+
+def _inbound_entry(reader, offset, shift, endpoint):
+    """The port entry of one inbound endpoint: deployed (inbound.endpoint_listener()) or declared by the user
+    ({name, port, protocol, ws_use_port_offset})."""
+    name, protocol = str(endpoint.get('name')), str(endpoint.get('protocol') or 'http').lower()
+    deployed = 'offset_rule' in endpoint
+    rule = endpoint['offset_rule'] if deployed else INBOUND_PROTOCOLS.get(protocol, (None, 'never'))[1]
+    applied = bool(shift) if rule == 'inbound' else bool(endpoint.get('ws_use_port_offset')) if rule == 'endpoint' \
+        else False
+    key = 'inbound.%s' % name
+    base = endpoint.get('base') if deployed else reader.parsed(parse_port, endpoint.get('port'), key)
+    port = None if base is None or offset is None and applied else base + (offset if applied else 0)
+    if port is not None and applied and shifted_port_problem(key, base, offset):
+        reader.problems.append(shifted_port_problem(key, base, offset))
+        port = None
+    suspended = bool(endpoint.get('suspended'))
+    where = ' from %s' % endpoint['source'] if deployed else ''
+    return key, {
+        'key': key, 'alias': None, 'base': base, 'offset_applied': applied, 'offset': offset if applied else 0,
+        'port': port, 'enabled': not suspended, 'bind_address': endpoint.get('bind_address'), 'exposure': 'public',
+        'protocol': protocol, 'transport': 'tcp', 'description': 'inbound endpoint %s (%s)%s' % (name, protocol, where),
+        'set_in_file': False, 'source': None, 'resolved': port is not None or bool(endpoint.get('problem')), 'apis': [],
+        'endpoint': name, 'artifact': endpoint.get('source'), 'capp': endpoint.get('capp'), 'suspended': suspended,
+        'unresolved_reason': endpoint.get('unresolved'),
+    }
+
+
 def _inbound_entries(reader, offset, endpoints):
     """Inbound endpoints (ports live in their XML): HTTP/HTTPS take the offset only with
-    [mediation] inbound.port_offset_enable, WebSocket only with ws.use.port.offset, HL7 never."""
+    [mediation] inbound.port_offset_enable, WebSocket only with ws.use.port.offset, the others never.
+    A declared endpoint replaces a deployed one of the same name; polling endpoints open nothing."""
+    shift = _inbound_shift(reader)
+    declared = set(str(endpoint.get('name')) for endpoint in endpoints or [] if 'offset_rule' not in endpoint)
     entries = {}
-    shift = reader.flag('mediation.inbound.port_offset_enable', False)
     for endpoint in endpoints or []:
-        name, protocol = str(endpoint.get('name')), str(endpoint.get('protocol', 'http')).lower()
-        rule = _INBOUND_OFFSET.get(protocol)
-        applied = bool(shift) if rule == 'inbound' else bool(endpoint.get('ws_use_port_offset')) if rule else False
-        key = 'inbound.%s' % name
-        base = reader.parsed(parse_port, endpoint.get('port'), key)
-        port = None if base is None or offset is None and applied else base + (offset if applied else 0)
-        entries[key] = {
-            'key': key, 'alias': None, 'base': base, 'offset_applied': applied, 'offset': offset if applied else 0,
-            'port': port, 'enabled': True, 'bind_address': None, 'exposure': 'public', 'protocol': protocol,
-            'transport': 'tcp', 'description': 'inbound endpoint %s (%s)' % (name, protocol), 'set_in_file': False,
-            'source': None, 'resolved': port is not None, 'apis': [],
-        }
+        if 'offset_rule' in endpoint and (not endpoint.get('listening') or str(endpoint.get('name')) in declared):
+            continue
+        key, entry = _inbound_entry(reader, offset, shift, endpoint)
+        entries[key] = entry
     return entries
 
 
