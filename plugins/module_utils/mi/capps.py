@@ -17,6 +17,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import posixpath
+import shutil
+import tempfile
 import zipfile
 import zlib
 
@@ -27,6 +29,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.inboun
 )
 
 MAX_DEPTH = 3  # CApps inside CApps: MI 4.5+ nests one level; deeper is refused as a likely zip bomb
+COPY_CHUNK = 1 << 18
 KINDS = {'synapse/inbound-endpoint': 'endpoints', 'synapse/local-entry': 'local_entries'}
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                RuntimeError, ValueError)
@@ -101,8 +104,12 @@ def _read_nested(archive, info, where, result, depth):
         result['problems'].append('%s: CApps nested more than %d deep; refused' % (where, MAX_DEPTH))
         return
     try:
-        with archive.open(info) as handle, zipfile.ZipFile(handle) as inner:  # a seekable stream, never loaded whole
-            _read_archive(inner, where, result, depth, True)
+        # Copied in 256 KiB chunks to a temporary file: a zip is read from its end, and seeking in a compressed
+        # member would decompress it into memory in 16 MiB steps.
+        with archive.open(info) as handle, tempfile.TemporaryFile() as copy:
+            shutil.copyfileobj(handle, copy, COPY_CHUNK)
+            with zipfile.ZipFile(copy) as inner:
+                _read_archive(inner, where, result, depth, True)
     except ArtifactProblem as exc:
         result['problems'].append(str(exc))
     except _ZIP_ERRORS as exc:
