@@ -81,6 +81,8 @@ class _Instance(object):
         self.processes = entry.get('processes') or []
         self.started = min([p['started'] for p in self.processes if p.get('started')] or [None])
         self.configured = self.running = None
+        self.suspended = {}  # {port: listener name} of suspended inbound endpoints
+        self.inbound_failed = []  # ports of deployed endpoints not listening while MI runs (cause added by the host)
         self.offsets = {'configured': None, 'configured_source': None, 'running': None, 'running_source': None}
 
     def entry_pids(self):
@@ -121,6 +123,8 @@ class _Instance(object):
     def _read_models(self):
         for problem in self.entry.get('problems') or []:
             self.add('unreadable', problem)
+        for problem in self.entry.get('inbound_problems') or []:
+            self.add('inbound_failed', 'MI cannot deploy it: %s' % problem)
         text = self.entry.get('text')
         if text is None:
             return
@@ -142,6 +146,10 @@ class _Instance(object):
             row = self.row(entry['port'])
             row.update(name=name, key=entry['key'], exposure=entry['exposure'], apis=entry['apis'], configured=True,
                        base=entry['base'], offset=entry['offset'], bind_address=entry['bind_address'])
+            if entry.get('endpoint'):
+                row.update(endpoint=entry['endpoint'], artifact=entry.get('artifact'))
+        self.suspended = dict((entry['port'], name) for name, entry in sorted(self.configured['ports'].items())
+                              if entry.get('suspended') and entry.get('port'))
         unresolved = sorted(name for name, entry in self.configured['ports'].items()
                             if entry['enabled'] is not False and not entry['resolved'])
         if unresolved:
@@ -157,7 +165,9 @@ class _Instance(object):
                 row['listening'] = True
                 row['addresses'] = sorted(set(row['addresses'] + [socket['address']]))
                 row['pids'] = sorted(set(row['pids'] + [process['pid']]))
-                if not row['configured']:
+                if not row['configured'] and socket['port'] in self.suspended:
+                    row.update(label='suspended', name=self.suspended[socket['port']], exposure='public')
+                elif not row['configured']:
                     row['label'] = labels.get(socket['port']) or ('random' if low <= socket['port'] <= high
                                                                   else 'unknown')
                     row['name'] = row['name'] or row['label']
@@ -181,16 +191,18 @@ class _Instance(object):
 
     def _listener_drift(self):
         previous = self._previous_ports()
-        pending, stale, failed, unexpected, random = [], [], [], [], []
+        pending, stale, failed, unexpected, random, activated = [], [], [], [], [], []
         for port, row in sorted(self.rows.items()):
-            if row['configured'] and not row['listening']:
+            if row['configured'] and not row['listening'] and row.get('endpoint'):
+                self.inbound_failed.append(port)  # MI deploys artifacts while it runs: no restart is pending
+            elif row['configured'] and not row['listening']:
                 (pending if port not in previous or self._changed_after_start() else failed).append(port)
             elif row['listening'] and not row['configured'] and port in previous and row['label'] == 'unknown':
                 row.update(label='stale', name=previous[port],
                            exposure=(self.configured or self.running)['ports'][previous[port]]['exposure'])
                 stale.append(port)
             elif row['listening'] and not row['configured']:
-                {'random': random, 'unknown': unexpected}.get(row['label'], []).append(port)
+                {'random': random, 'unknown': unexpected, 'suspended': activated}.get(row['label'], []).append(port)
         if pending or stale:
             self.add('restart_pending', '%s: %s' % ('; '.join(
                 text for text in ('%s configured, not listening' % _ports(pending) if pending else '',
@@ -203,6 +215,11 @@ class _Instance(object):
             self.add('unexpected_listener', 'the JVM listens on %s, which its configuration does not have%s'
                      % (_ports(unexpected), ' (maybe from before the change: the file changed after MI started)'
                         if self._changed_after_start() else ''), unexpected)
+        if activated:
+            self.add('inbound_activated', 'the JVM listens on %s of the suspended inbound endpoint%s %s: activated at '
+                     'run time (the Management API of MI 4.5+, or a state saved in the registry)' % (
+                         _ports(activated), 's' if len(activated) > 1 else '',
+                         ', '.join(self.rows[port]['name'] for port in activated)), activated)
         if random:
             low, high = self.host.get('ephemeral', (32768, 60999))
             self.add('random_port', 'the JVM listens on %s, in the kernel\'s ephemeral range %d-%d'
@@ -342,6 +359,24 @@ def _held(instance, row, owners):
     return found
 
 
+def _inbound_failures(instances):
+    """inbound_failed findings: a deployed endpoint MI runs without listening on, with the likely cause seen."""
+    owners = dict((pid, i) for i in instances for pid in i.entry_pids())
+    for instance in instances:
+        for port in instance.inbound_failed:
+            row = instance.rows[port]
+            holders = ['%s (pid %d)' % ('instance %s' % owners[pid].name if pid in owners else program, pid)
+                       for socket in row.get('host_sockets') or []
+                       for pid, program in zip(socket['pids'] or [], socket['programs'] or [])
+                       if pid not in instance.entry_pids()]
+            others = [i.name for i in instances if i is not instance and i.rows.get(port, {}).get('configured')]
+            cause = ('port %d is held by %s' % (port, ', '.join(holders)) if holders else
+                     'instance %s is configured for port %d too' % (', '.join(others), port) if others else
+                     'no conflict is visible: read the MI log for the endpoint (TLS keystore, a parameter)')
+            instance.add('inbound_failed', 'the inbound endpoint %s (%s) is deployed but MI does not listen on port %d: '
+                         '%s' % (row.get('endpoint'), row.get('artifact'), port, cause), [port])
+
+
 def _stale_rules(instances, firewall, host_sockets):
     """Our firewall rules on ports that no instance is configured for and nothing listens on."""
     if not firewall:
@@ -374,7 +409,8 @@ def audit_host(entries, host):
 
     entries: one per instance (listed ones, then running MI homes not in the list with listed False):
     {'name', 'home', 'service', 'listed', 'path', 'text' (None when unreadable), 'problems', 'startup'
-    (host_read.startup_of()), 'inbound_endpoints', 'file_mtime', 'processes': [{'pid', 'argv', 'environ',
+    (host_read.startup_of()), 'inbound_endpoints' (deployed and declared, mi.deployed.inbound_endpoints()),
+    'inbound_problems' (endpoints MI cannot deploy), 'file_mtime', 'processes': [{'pid', 'argv', 'environ',
     'started', 'sockets' (proc_scan.listening_sockets(pid=N))}]}.
     host: {'firewall' (fw_reach: None when not read), 'ephemeral' (low, high), 'sockets': a function (ports) -> the host's
     sockets listening on those ports, with their owners (proc_scan.listening_sockets(ports=...))}.
@@ -388,6 +424,7 @@ def audit_host(entries, host):
     for instance in instances:
         for port, row in instance.rows.items():
             row['host_sockets'] = [s for s in host_sockets if s['port'] == port]
+    _inbound_failures(instances)
     findings = _conflicts(instances)
     stale, stale_rows = _stale_rules(instances, firewall, host_sockets)
     _attach_rule_rows(instances, stale_rows, firewall, host)
