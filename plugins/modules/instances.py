@@ -208,6 +208,11 @@ instances:
         - Seconds a stopping MI may keep its ports (C([server] graceful_shutdown_timeout), 180 by default from 4.5;
           0 before 4.5 or with C(graceful_shutdown_enabled = false)).
       type: int
+    stop_timeout:
+      description:
+        - Seconds systemd gives the unit to stop before it kills MI (C(TimeoutStopSec)); null without a service or
+          when unlimited. The module warns when it is shorter than RV(instances[].graceful_shutdown_timeout).
+      type: float
   sample:
     - name: orders
       home: /opt/mi/orders
@@ -254,13 +259,13 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     TOMLKIT_IMPORT_ERROR,
     MissingTomlkit,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host, stop_warning
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, write_text
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
            'notes', 'restart_needed', 'listening_before', 'active', 'unresolved', 'backup_file', 'mi_version', 'liveness',
-           'graceful_shutdown_timeout')
+           'graceful_shutdown_timeout', 'stop_timeout')
 
 
 def read_host(module, instances, check_listeners):
@@ -316,6 +321,8 @@ def main():
     except FileProblem as exc:
         module.fail_json(msg=to_native(exc), changed=False)
     for result in plan['instances']:
+        if stop_warning(result):
+            module.warn(stop_warning(result))
         for name in result['unresolved']:
             reason = result['ports'][name].get('unresolved_reason') or 'a placeholder whose source is unknown'
             module.warn('%s: the port of %s depends on %s: no firewall rule and no health check can follow it'

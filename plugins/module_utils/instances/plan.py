@@ -96,10 +96,21 @@ def _instance(wanted, current):
         'restart_needed': _signature(before['ports']) != _signature(ports),
         'listening_before': [{'port': entry['port'], 'address': entry['bind_address']}
                              for entry in listening(before['ports']).values()],
-        'active': startup.get('active'), 'pids': current.get('pids', []),
+        'active': startup.get('active'), 'pids': current.get('pids', []), 'stop_timeout': startup.get('stop_timeout'),
         'unresolved': sorted(name for name, entry in ports.items() if entry['enabled'] is not False
                              and not entry['resolved']),
     }), problems
+
+
+def stop_warning(result):
+    """A warning when systemd would kill MI before its graceful shutdown ends (it then drops in-flight messages),
+    else None."""
+    stop, graceful = result.get('stop_timeout'), result.get('graceful_shutdown_timeout') or 0
+    if not result.get('service') or stop is None or graceful <= stop:
+        return None
+    return ('%s: MI may take up to %d s to shut down gracefully ([server] graceful_shutdown_timeout), but the unit %s '
+            'kills it after %g s (TimeoutStopSec): set TimeoutStopSec=%d in a drop-in of the unit, or lower '
+            'graceful_shutdown_timeout' % (result['name'], graceful, result['service'], stop, graceful + 10))
 
 
 def _repeated(values):

@@ -276,6 +276,7 @@ def startup(unit, read_text=_read_text):
     service = systemd_unit.service_environment(unit, read_text)
     environment, sources = service['environment'], service['sources']
     result = {'unit': unit['id'], 'active': unit['active_state'] == 'active', 'main_pid': unit['main_pid'],
+              'stop_timeout': unit.get('timeout_stop'),
               'launcher': None, 'argv': [], 'carbon_home': None, 'environment': environment,
               'environment_sources': sources, 'jvm_args': [], 'system_properties': {}, 'property_sources': {},
               'debug_port': None, 'read_files': service['read_files'], 'problems': service['problems'],
