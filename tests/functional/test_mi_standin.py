@@ -276,8 +276,8 @@ def test_a_second_endpoint_on_a_held_port_is_undeployed_and_mi_starts(tmp_path):
     deploy_file(home, 'c.xml', inbound_xml('OnCore', 'http', {'inbound.http.port': str(http)}))
     with StandIn(home) as standin:
         assert bare_answer(free) == 'mi-standin instance=mi1 alias=inbound.First port=%d\n' % free
-        assert 'ERROR Another endpoint named First is currently using this port: %d' % free in standin.output
-        assert 'ERROR Port %d of inbound endpoint OnCore is already used by another application' % http \
+        assert 'ERROR Another endpoint named : First is currently using this port: %d' % free in standin.output
+        assert 'ERROR Port %d used by inbound endpoint OnCore is already used by another application' % http \
             in standin.output
         assert 'inbound.First=%d' % free in standin.output and 'inbound.Second' not in standin.output.split(
             ' listening ')[1].split('\n')[0]

@@ -541,7 +541,7 @@ def bind_inbound(found, held, ipv4_only):
     sockets = []
     for name, port, bind, where in found:
         if held.get(port):
-            print(f"ERROR Another endpoint named {held[port]} is currently using this port: {port}; inbound "
+            print(f"ERROR Another endpoint named : {held[port]} is currently using this port: {port}; inbound "
                   f"endpoint {name} ({where}) is undeployed", flush=True)
             continue
         try:
@@ -550,7 +550,7 @@ def bind_inbound(found, held, ipv4_only):
             sock = open_listener(port, bind, ipv4_only)
         except OSError as exc:
             reason = "already used by another application" if exc.errno == errno.EADDRINUSE else str(exc)
-            print(f"ERROR Port {port} of inbound endpoint {name} is {reason}; the endpoint ({where}) is undeployed",
+            print(f"ERROR Port {port} used by inbound endpoint {name} is {reason}; the endpoint ({where}) is undeployed",
                   flush=True)
             continue
         held[port] = name
