@@ -250,6 +250,35 @@ def _inbound_entries(reader, offset, endpoints):
     return entries
 
 
+def _custom_entries(reader, offset):
+    """[[custom_transport.listener]] tables (CT/templates/conf/axis2/axis2.xml.j2 renders each as a transportReceiver
+    with its parameters): a listener on parameter.port. Only MI's pass-through listener classes add the offset."""
+    listeners = (reader.config.get('custom_transport') or {}).get('listener') if isinstance(
+        reader.config.get('custom_transport'), dict) else None
+    entries = {}
+    for index, table in enumerate(listeners if isinstance(listeners, list) else []):
+        if not isinstance(table, dict) or 'port' not in (table.get('parameter') or {}):
+            continue
+        protocol = str(table.get('protocol') or index)
+        key = 'custom_transport.%s' % protocol
+        stored = table['parameter']['port']
+        value = reader.resolver.resolve(stored) if isinstance(stored, str) else stored
+        base = reader.parsed(parse_port, value, '%s parameter.port' % key)
+        applied = 'PassThroughHttp' in str(table.get('class') or '')
+        port = None if base is None or applied and offset is None else base + (offset if applied else 0)
+        if port is not None and shifted_port_problem(key, base, offset if applied else 0):
+            reader.problems.append(shifted_port_problem(key, base, offset))
+            port = None
+        entries[key] = {
+            'key': key, 'alias': None, 'base': base, 'offset_applied': applied, 'offset': offset if applied else 0,
+            'port': port, 'enabled': True, 'bind_address': None, 'exposure': 'public', 'protocol': protocol,
+            'transport': 'tcp', 'description': 'custom transport listener %s (%s)' % (protocol, table.get('class')),
+            'set_in_file': True, 'source': stored if has_placeholder(stored) else None,
+            'resolved': not isinstance(value, Unresolved), 'apis': [],
+        }
+    return entries
+
+
 def _port_like_keys(config, prefix=''):
     """Dotted names of scalar keys whose last part names a port (values are never read)."""
     for name, value in config.items():
@@ -299,6 +328,7 @@ def instance_model(config, jvm_args=None, environment=None, inbound_endpoints=No
     reader = _Reader(config, jvm_args, environment)
     offset, source, placeholder = reader.offset()
     entries = _listener_entries(reader, offset)
+    entries.update(_custom_entries(reader, offset))
     entries.update(_inbound_entries(reader, offset, inbound_endpoints))
     return {
         'offset': offset, 'offset_source': source, 'offset_placeholder': placeholder,

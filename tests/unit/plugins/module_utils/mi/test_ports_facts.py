@@ -304,3 +304,16 @@ def test_two_enabled_listeners_of_one_instance_on_one_port_is_a_problem():
 def test_jvm_args_must_be_a_string_or_a_list(jvm_args):
     with pytest.raises(PortError, match='give a string'):
         model('', jvm_args)
+
+
+def test_custom_transport_listeners_open_their_port():
+    result = model('[[custom_transport.listener]]\nclass = "org.example.MyListener"\nprotocol = "custom"\n'
+                   'parameter.port = 8700\n\n[[custom_transport.listener]]\nprotocol = "http2"\n'
+                   'class = "org.apache.synapse.transport.passthru.PassThroughHttpListener"\nparameter.port = "8710"\n'
+                   '\n[[custom_transport.listener]]\nprotocol = "nothing"\nclass = "x"\n')
+    ports = result['ports']
+    assert (ports['custom_transport.custom']['port'], ports['custom_transport.custom']['offset_applied']) == (8700, False)
+    assert (ports['custom_transport.http2']['port'], ports['custom_transport.http2']['offset_applied']) == (8720, True)
+    assert 'custom_transport.nothing' not in ports and result['problems'] == []
+    assert model('[[custom_transport.listener]]\nprotocol = "p"\nparameter.port = "x"\n')['problems'] == [
+        "custom_transport.p parameter.port is 'x'; a port must be an integer from 1 to 65535"]
