@@ -105,9 +105,6 @@ options:
       artifact:
         description: Where the inbound endpoint is deployed (its XML file, or C(<capp>!<member>)); informative.
         type: str
-      capp:
-        description: The CApp file that deploys the inbound endpoint, or null (informative).
-        type: str
       offset_applied:
         description: Whether the port offset was added to the port (informative).
         type: bool
@@ -275,7 +272,6 @@ ARGUMENT_SPEC = dict(
         bind_address=dict(type='str'),
         endpoint=dict(type='str'),
         artifact=dict(type='str'),
-        capp=dict(type='str'),
         offset_applied=dict(type='bool'),
     )),
     inbound_sources=dict(type='dict', default={}),

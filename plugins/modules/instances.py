@@ -233,7 +233,7 @@ listeners:
   description:
     - The listeners of all instances, flat, for M(wso2ops.micro_integrator.firewall).
     - A deployed inbound endpoint is named C(inbound.<endpoint name>) and also has C(endpoint) (its name),
-      C(artifact) (the XML file, or C(<capp>!<member>)), C(capp) (the CApp file or null) and C(offset_applied).
+      C(artifact) (the XML file, or C(<capp file>!<member>)) and C(offset_applied).
   returned: success
   type: list
   elements: dict
@@ -241,7 +241,7 @@ listeners:
     - {instance: orders, name: http, key: transport.http.listener.port, port: 8291, exposure: public, protocol: http,
        bind_address: null, apis: []}
     - {instance: orders, name: inbound.HL7Orders, key: inbound.HL7Orders, port: 20001, exposure: public,
-       protocol: hl7, bind_address: null, apis: [], endpoint: HL7Orders, offset_applied: false, capp: null,
+       protocol: hl7, bind_address: null, apis: [], endpoint: HL7Orders, offset_applied: false,
        artifact: /opt/mi/orders/repository/deployment/server/synapse-configs/default/inbound-endpoints/HL7Orders.xml}
 problems:
   description: Every problem found; the module fails and writes nothing when there is one.

@@ -19,8 +19,9 @@ def test_a_deployed_endpoint_is_a_listener_with_where_it_comes_from(tmp_path, mo
     assert inbound['inbound.httpInboundEP'] == {
         'instance': 'a', 'name': 'inbound.httpInboundEP', 'key': 'inbound.httpInboundEP', 'port': 8697,
         'exposure': 'public', 'protocol': 'http', 'bind_address': None, 'apis': [], 'endpoint': 'httpInboundEP',
-        'offset_applied': False, 'capp': capp, 'artifact': capp + '!httpInboundEP_1.0.0/httpInboundEP-1.0.0.xml'}
-    assert inbound['inbound.HL7In']['port'] == 20010 and inbound['inbound.HL7In']['capp'] is None
+        'offset_applied': False, 'artifact': capp + '!httpInboundEP_1.0.0/httpInboundEP-1.0.0.xml'}
+    assert inbound['inbound.HL7In']['port'] == 20010 and inbound['inbound.HL7In']['artifact'] == str(
+        a / 'repository/deployment/server/synapse-configs/default/inbound-endpoints/hl7.xml')
     instance = result['instances'][0]
     assert (instance['mi_version'], instance['liveness'], instance['graceful_shutdown_timeout']) == ('4.4.0', True, 0)
 

@@ -34,12 +34,12 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.versio
 _INSTANCE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
 
 
-INBOUND_FIELDS = ('endpoint', 'artifact', 'capp', 'offset_applied')
+INBOUND_FIELDS = ('endpoint', 'artifact', 'offset_applied')
 
 
 def listeners_of(name, ports):
     """The flat listener list a firewall is fed from: what MI opens, enabled and with a known port. An inbound
-    endpoint's also names the endpoint, where it is deployed (artifact: file, or CApp!member; capp) and whether
+    endpoint's also names the endpoint, where it is deployed (artifact: the file, or <capp>!<member>) and whether
     the offset applied."""
     return [dict(dict((field, entry[field]) for field in INBOUND_FIELDS if 'endpoint' in entry),
                  instance=name, name=port_name, key=entry['key'], port=entry['port'], exposure=entry['exposure'],

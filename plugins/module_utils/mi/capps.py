@@ -60,17 +60,21 @@ def _dependencies(root):
     return found
 
 
-def _artifacts(archive, where):
-    """{(name, version): (folder, type, file)} of every top-level folder's artifact.xml."""
+def _artifacts(archive, names, where):
+    """{(name, version): (folder, type, file)} of the top-level folders' artifact.xml. A folder without another
+    XML file (a jar, a connector zip, a registry resource) deploys neither endpoint nor local entry: its
+    artifact.xml is not read."""
+    with_xml = set(name.split('/')[0] for name in names if name.count('/') == 1 and name.endswith('.xml')
+                   and not name.endswith('/artifact.xml'))
     found = {}
-    for info in archive.infolist():
-        parts = info.filename.split('/')
-        if len(parts) != 2 or parts[1] != 'artifact.xml':
+    for folder in sorted(with_xml):
+        info = names.get(folder + '/artifact.xml')
+        if info is None:
             continue
         root = parse_xml(_read_member(archive, info, '%s!%s' % (where, info.filename)),
                          '%s!%s' % (where, info.filename))
         files = [child.text for child in root if child.tag.rpartition('}')[2] == 'file' and child.text]
-        found[(root.get('name'), root.get('version'))] = (parts[0], root.get('type'), files[0].strip() if files else None)
+        found[(root.get('name'), root.get('version'))] = (folder, root.get('type'), files[0].strip() if files else None)
     return found
 
 
@@ -80,7 +84,8 @@ def _read_archive(archive, where, result, depth, nested):
         raise ArtifactProblem('%s has no artifacts.xml: it is not a CApp MI can deploy' % where)
     root = parse_xml(_read_member(archive, names['artifacts.xml'], '%s!artifacts.xml' % where),
                      '%s!artifacts.xml' % where)
-    artifacts = _artifacts(archive, where)
+    artifacts = _artifacts(archive, names, where)
+    wanted = {'endpoints': [], 'local_entries': []}
     for dependency in _dependencies(root):
         folder, kind, file_name = artifacts.get(dependency, (None, None, None))
         if kind not in KINDS:
@@ -90,8 +95,12 @@ def _read_archive(archive, where, result, depth, nested):
             result['problems'].append('%s!%s/artifact.xml names the file %r, which the CApp does not hold'
                                       % (where, folder, file_name))
             continue
-        inner = '%s!%s' % (where, member)
-        result[KINDS[kind]].append((inner, _read_member(archive, names[member], inner)))
+        wanted[KINDS[kind]].append(('%s!%s' % (where, member), names[member]))
+    endpoints = [(inner, _read_member(archive, info, inner)) for inner, info in wanted['endpoints']]
+    result['endpoints'].extend(endpoints)
+    if any(b'key=' in data for _inner, data in endpoints):  # local entries matter only to key= parameters
+        result['local_entries'].extend((inner, _read_member(archive, info, inner))
+                                       for inner, info in wanted['local_entries'])
     if not nested:
         return
     for name in sorted(names):
@@ -118,6 +127,7 @@ def _read_nested(archive, info, where, result, depth):
 
 def read_capp(path, nested=True):
     """{'endpoints': [(where, xml bytes)], 'local_entries': [(where, xml bytes)], 'problems': [...]} of a .car.
+    Local entries are read only when an endpoint of the same archive may use one (a key= attribute).
 
     where is '<path>!<member>' ('<path>!dependencies/x.car!<member>' inside a nested CApp). nested: read the
     CApps under dependencies/ (MI 4.5 and later deploy them). A file that is no zip, a corrupt member or an

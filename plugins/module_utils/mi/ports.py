@@ -224,15 +224,16 @@ def _inbound_entry(reader, offset, shift, endpoint):
         reader.problems.append(shifted_port_problem(key, base, offset))
         port = None
     suspended = bool(endpoint.get('suspended'))
-    where = ' from %s' % endpoint['source'] if deployed else ''
-    return key, {
+    entry = {
         'key': key, 'alias': None, 'base': base, 'offset_applied': applied, 'offset': offset if applied else 0,
         'port': port, 'enabled': not suspended, 'bind_address': endpoint.get('bind_address'), 'exposure': 'public',
-        'protocol': protocol, 'transport': 'tcp', 'description': 'inbound endpoint %s (%s)%s' % (name, protocol, where),
+        'protocol': protocol, 'transport': 'tcp', 'description': 'inbound endpoint %s (%s)' % (name, protocol),
         'set_in_file': False, 'source': None, 'resolved': port is not None or bool(endpoint.get('problem')), 'apis': [],
-        'endpoint': name, 'artifact': endpoint.get('source'), 'capp': endpoint.get('capp'), 'suspended': suspended,
-        'unresolved_reason': endpoint.get('unresolved'),
+        'endpoint': name, 'artifact': endpoint.get('source'), 'suspended': suspended,
     }
+    if endpoint.get('unresolved'):
+        entry['unresolved_reason'] = endpoint['unresolved']
+    return key, entry
 
 
 def _inbound_entries(reader, offset, endpoints):
