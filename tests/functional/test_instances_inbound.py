@@ -90,3 +90,14 @@ def test_one_home_with_both_7878_capps_is_refused(tmp_path, module_runner):
     result = module_runner('instances', {'instances': [{'name': 'a', 'home': str(a)}], 'check_listeners': False})
     assert result['failed'] is True and 'two inbound endpoints are named TestInbound' in result['msg']
     assert os.path.exists(a / 'conf' / 'deployment.toml')
+
+
+def test_the_firewall_module_takes_the_listeners_as_the_instances_module_returns_them(tmp_path, module_runner):
+    a = deploy(home(tmp_path, 'a'), capps=[HEALTHCARE], written=[('hl7.xml', endpoint_xml(
+        'HL7In', 'hl7', {'inbound.hl7.Port': '20010'}))])
+    host = module_runner('instances', {'instances': [{'name': 'a', 'home': str(a)}], 'check_listeners': False})
+    result = module_runner('firewall', {'backend': 'none', 'listeners': host['listeners'],
+                                        'inbound_sources': {'HL7In': ['192.0.2.0/24']}}, check=True)
+    rules = [(rule['name'], rule['port'], rule['source']) for rule in result['rules'] if rule['name'].startswith('in')]
+    assert rules == [('inbound.HL7In', 20010, '192.0.2.0/24'), ('inbound.httpInboundEP', 8697, None)]
+    assert 20010 in result['restricted_ports'] and 8697 not in result['restricted_ports']
