@@ -110,9 +110,9 @@ options:
         type: bool
   inbound_sources:
     description:
-      - Networks allowed to reach an inbound endpoint, by endpoint name (C({HL7Orders: [192.0.2.0/24]})). An endpoint
-        listed here is open to those networks only (an empty list keeps it closed to all but loopback); the others
-        follow their exposure class (C(public): O(public_sources)).
+      - Networks allowed to reach an inbound endpoint, by endpoint name, for example C(HL7Orders) mapped to
+        C([192.0.2.0/24]). An endpoint listed here is open to those networks only (an empty list keeps it closed to
+        all but loopback); the others follow their exposure class (C(public) listeners follow O(public_sources)).
       - Rules are named after the endpoint, so removing the CApp or file that deploys it removes exactly its rules
         on the next run.
     type: dict
