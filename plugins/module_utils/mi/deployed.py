@@ -52,6 +52,17 @@ def _read_small(path):
     return data
 
 
+def _xml_files(folder, problems):
+    """[(path, bytes)] of the folder's *.xml files; one that cannot be read is a problem."""
+    found = []
+    for path in _listing(folder, '.xml'):
+        try:
+            found.append((path, _read_small(path)))
+        except (IOError, OSError, ArtifactProblem) as exc:
+            problems.append('%s cannot be read: %s' % (path, getattr(exc, 'strerror', None) or exc))
+    return found
+
+
 def _file_values(path):
     """{key: value} of the properties file (read as ISO-8859-1, as Properties.load does), or None."""
     if path is None:
@@ -106,20 +117,8 @@ def read_deployed(home, environment=None, properties=None, nested=True):
     def context(entries):
         return ParameterContext(environment, properties, file_path, file_values, entries)
 
-    sources = []
-    for path in _listing(os.path.join(home, LOCAL_ENTRIES_DIR), '.xml'):
-        try:
-            sources.append((path, _read_small(path)))
-        except (IOError, OSError, ArtifactProblem) as exc:
-            problems.append('%s cannot be read: %s' % (path, getattr(exc, 'strerror', None) or exc))
-    local = _local_entries(sources, problems)
-    files = []
-    for path in _listing(os.path.join(home, ENDPOINTS_DIR), '.xml'):
-        try:
-            files.append((path, _read_small(path)))
-        except (IOError, OSError, ArtifactProblem) as exc:
-            problems.append('%s cannot be read: %s' % (path, getattr(exc, 'strerror', None) or exc))
-    endpoints = _endpoints(files, context(local), problems)
+    local = _local_entries(_xml_files(os.path.join(home, LOCAL_ENTRIES_DIR), problems), problems)
+    endpoints = _endpoints(_xml_files(os.path.join(home, ENDPOINTS_DIR), problems), context(local), problems)
     for path in _listing(os.path.join(home, CAPPS_DIR), '.car'):
         read = capps.read_capp(path, nested)
         problems.extend(read['problems'])
