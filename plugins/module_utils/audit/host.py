@@ -339,7 +339,7 @@ def _conflicts(instances):
     owners = dict((pid, i) for i in instances for pid in (p['pid'] for p in i.processes))
     for instance in instances:
         for port, row in sorted(instance.rows.items()):
-            if row['configured']:
+            if row['configured'] and port not in instance.inbound_failed:  # inbound_failed names the holder
                 found.extend(_held(instance, row, owners))
     return found
 
