@@ -91,8 +91,9 @@ def read_instances(module, instances, processes):
         entry['startup'], found = startup_of(module, instance, running)
         entry['problems'].extend(found)
         entry['version'], _path = mi_version.read_version(home)
+        found = mi_version.features(entry['version'], {})
         entry['deployed'] = read_deployed(home, entry['startup'].get('environment'),
                                           entry['startup'].get('system_properties'),
-                                          nested=mi_version.features(entry['version'], {})['nested_capps'])
+                                          nested=found['nested_capps'], httpws=found['httpws'])
         current[instance['name']] = entry
     return current

@@ -101,11 +101,12 @@ def _endpoints(items, context, problems, capp=None):
     return found
 
 
-def read_deployed(home, environment=None, properties=None, nested=True):
+def read_deployed(home, environment=None, properties=None, nested=True, httpws=True):
     """{'endpoints': [...], 'problems': [...]} of the inbound endpoints deployed on home.
 
     environment and properties: what MI starts with (for $SYSTEM:, ${configs.} and -Dproperties.file.path);
-    nested: read CApps under a CApp's dependencies/ (MI 4.5+). Each endpoint is inbound.endpoint_listener()'s
+    nested: read CApps under a CApp's dependencies/ (MI 4.5+); httpws: MI knows the httpws and httpswss protocols
+    (4.1+; before, such an endpoint cannot be deployed and opens nothing). Each endpoint is inbound.endpoint_listener()'s
     dict plus 'capp' (the .car path, or None for a file of inbound-endpoints/). problems: artifacts MI
     cannot deploy (and so whose ports cannot be known); two endpoints of one name are a problem too.
     """
@@ -124,6 +125,12 @@ def read_deployed(home, environment=None, properties=None, nested=True):
         problems.extend(read['problems'])
         entries = dict(local, **_local_entries(read['local_entries'], problems))
         endpoints.extend(_endpoints(read['endpoints'], context(entries), problems, path))
+    if not httpws:
+        for endpoint in endpoints:
+            if endpoint['protocol'] in ('httpws', 'httpswss') and endpoint['listening']:
+                endpoint.update(listening=False, problem='%s: protocol %s needs MI 4.1 or later: MI cannot deploy the '
+                                                         'endpoint %s' % (endpoint['source'], endpoint['protocol'],
+                                                                         endpoint['name']))
     problems.extend(_same_names(endpoints))
     problems.extend(endpoint['problem'] for endpoint in endpoints if endpoint['problem'] and not endpoint['suspended'])
     return {'endpoints': endpoints, 'problems': problems}

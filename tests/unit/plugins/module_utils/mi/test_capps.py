@@ -164,3 +164,13 @@ def test_nested_capp_members_are_streamed_not_loaded(tmp_path):
         archive.writestr('artifacts.xml', '<artifacts/>')
     outer = make_capp(tmp_path / 'o.car', 'o', nested=[('i.car', inner.getvalue())])
     assert read_capp(str(outer)) == {'endpoints': [], 'local_entries': [], 'problems': []}
+
+
+def test_before_4_1_an_httpws_endpoint_cannot_be_deployed(tmp_path):
+    home = deploy(tmp_path / 'mi', endpoint_files=[
+        'integration__mediation-tests__tests-transport-2__ESB__server__inbound-endpoints__httpws.xml'])
+    assert read_deployed(str(home))['endpoints'][0]['base'] == 5055
+    old = read_deployed(str(home), httpws=False)
+    assert old['endpoints'][0]['listening'] is False
+    assert old['problems'] == ['%s: protocol httpws needs MI 4.1 or later: MI cannot deploy the endpoint '
+                               'httpWebsocketInboundEndpoint' % old['endpoints'][0]['source']]
