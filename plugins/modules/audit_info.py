@@ -48,7 +48,10 @@ options:
         description: The systemd unit that runs the instance; its C(ExecStart) and environment decide C(-DportOffset).
         type: str
       inbound_endpoints:
-        description: Inbound endpoints the instance opens, as M(wso2ops.micro_integrator.deployment_toml_info) takes them.
+        description:
+          - Inbound endpoints the instance opens besides those deployed on its home (endpoint files and CApps, read
+            as M(wso2ops.micro_integrator.instances) reads them), as M(wso2ops.micro_integrator.deployment_toml_info)
+            takes them; one named like a deployed endpoint replaces it.
         type: list
         elements: dict
         default: []
@@ -203,9 +206,13 @@ findings:
     kind:
       description:
         - C(management_exposed) (critical); C(no_instance) (nothing listed, no MI JVM runs), C(unreadable),
-          C(instance_down), C(listener_failed), C(offset_drift), C(port_conflict) (high); C(restart_pending),
-          C(unexpected_listener), C(firewall_closed), C(stale_rule) (medium); C(offset_overridden), C(no_firewall),
-          C(unresolved_port), C(unlisted_instance) (low); C(random_port) (info).
+          C(instance_down), C(listener_failed), C(inbound_failed), C(offset_drift), C(port_conflict) (high);
+          C(restart_pending), C(unexpected_listener), C(firewall_closed), C(stale_rule) (medium);
+          C(offset_overridden), C(no_firewall), C(unresolved_port), C(unlisted_instance) (low); C(inbound_activated),
+          C(random_port) (info).
+        - C(inbound_failed) is a deployed inbound endpoint MI cannot deploy, or does not listen on while it runs,
+          with the likely cause (a process or instance holding the port); C(inbound_activated) a suspended
+          endpoint's port that listens (activated at run time), not an unexpected listener.
       type: str
     severity:
       description: C(critical), C(high), C(medium), C(low) or C(info).
@@ -260,6 +267,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common im
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import count_by_severity, worst
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import inbound_endpoints, read_deployed
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
 
 
@@ -280,8 +288,8 @@ def _listed_entries(module, instances, processes, booted):
         entries.append(dict(
             name=instance['name'], home=instance['home'], service=instance.get('service'), listed=True,
             path=read['path'], text=read['text'], problems=read['problems'], startup=read['startup'],
-            inbound_endpoints=instance.get('inbound_endpoints'), file_mtime=read['file_mtime'],
-            processes=_running(read['processes'], booted)))
+            inbound_endpoints=inbound_endpoints(instance, read), inbound_problems=read['deployed']['problems'],
+            file_mtime=read['file_mtime'], processes=_running(read['processes'], booted)))
     return entries
 
 
@@ -298,9 +306,11 @@ def _unlisted_entries(module, instances, processes, booted):
         except FileProblem as exc:
             text, problems = None, ['%s: %s' % (path, to_native(exc))]
         startup, found = host_read.startup_of(module, {'name': home, 'home': home}, running)
+        deployed = read_deployed(home, startup.get('environment'), startup.get('system_properties'))
         entries.append(dict(name=home, home=home, service=None, listed=False, path=path, text=text,
-                            problems=problems + found, startup=startup, inbound_endpoints=[],
-                            file_mtime=host_read.modified(path), processes=_running(running, booted)))
+                            problems=problems + found, startup=startup, inbound_endpoints=deployed['endpoints'],
+                            inbound_problems=deployed['problems'], file_mtime=host_read.modified(path),
+                            processes=_running(running, booted)))
     return entries
 
 

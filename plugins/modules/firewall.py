@@ -97,6 +97,26 @@ options:
       bind_address:
         description: The listener's bind address (informative; rules apply to every address of the host).
         type: str
+      endpoint:
+        description:
+          - The inbound endpoint's name, for a deployed or declared inbound endpoint (listener C(inbound.<name>));
+            O(inbound_sources) is looked up by it.
+        type: str
+      artifact:
+        description: Where the inbound endpoint is deployed (its XML file, or C(<capp>!<member>)); informative.
+        type: str
+      offset_applied:
+        description: Whether the port offset was added to the port (informative).
+        type: bool
+  inbound_sources:
+    description:
+      - Networks allowed to reach an inbound endpoint, by endpoint name, for example C(HL7Orders) mapped to
+        C([192.0.2.0/24]). An endpoint listed here is open to those networks only (an empty list keeps it closed to
+        all but loopback); the others follow their exposure class (C(public) listeners follow O(public_sources)).
+      - Rules are named after the endpoint, so removing the CApp or file that deploys it removes exactly its rules
+        on the next run.
+    type: dict
+    default: {}
   public_sources:
     description:
       - Networks (IPv4 or IPv6 address or CIDR) allowed to reach C(public) listeners. Null means any address,
@@ -256,6 +276,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.
     PRIVATE_SOURCES,
     FirewallInputError,
     desired_rules,
+    endpoint_sources,
     exposure_sources,
     family,
 )
@@ -272,7 +293,11 @@ ARGUMENT_SPEC = dict(
         key=dict(type='str', no_log=False),
         protocol=dict(type='str'),
         bind_address=dict(type='str'),
+        endpoint=dict(type='str'),
+        artifact=dict(type='str'),
+        offset_applied=dict(type='bool'),
     )),
+    inbound_sources=dict(type='dict', default={}),
     public_sources=dict(type='list', elements='str'),
     management_sources=dict(type='list', elements='str', default=[]),
     monitoring_sources=dict(type='list', elements='str', default=list(PRIVATE_SOURCES)),
@@ -336,7 +361,8 @@ def main():
     try:
         sources = exposure_sources(params['public_sources'], params['management_sources'],
                                    params['monitoring_sources'])
-        desired = desired_rules(params['listeners'], sources, params['reserved_ports'])
+        desired = desired_rules(params['listeners'], sources, params['reserved_ports'],
+                                endpoint_sources(params['inbound_sources']))
     except FirewallInputError as exc:
         module.fail_json(msg='%s. No firewall was changed' % exc)
 

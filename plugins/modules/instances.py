@@ -24,9 +24,18 @@ description:
     not listed in O(instances[].ports) keeps its value; a port set to null is removed so that MI's default applies.
   - Writes the files that change atomically (each is the complete old or the complete new file even when the
     module is killed midway), keeping mode and owner.
+  - Reads the inbound endpoints deployed on every instance, as MI deploys them, in the same execution
+    (C(repository/deployment/server/synapse-configs/default/inbound-endpoints/*.xml) and every CApp of
+    C(repository/deployment/server/carbonapps/*.car), CApps nested under C(dependencies/) from MI 4.5). Each
+    listening endpoint is a listener like the ports of C(deployment.toml) (port parameter per protocol, the offset
+    only where MI adds it, C($SYSTEM:), C($FILE:), C(${configs.}) and C(key=) local entries resolved from what the
+    host has), checked with them; an endpoint MI cannot deploy (no port, a port C(Integer.parseInt) refuses, a
+    missing local entry, an unreadable CApp) is a problem naming the file, the CApp and the parameter.
   - Returns per instance the changes, the real port map (what MI will listen on after a restart) and whether a
     restart is needed, which is only when what MI listens on changes, not when a file changed without moving
     a listener. RV(listeners) is the flat list that M(wso2ops.micro_integrator.firewall) takes.
+  - Returns per instance the MI version (from C(<home>/updates/product.txt)), whether it serves C(/liveness) and
+    how long its graceful shutdown may hold the ports, for the restart and health checks of the role.
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
@@ -64,7 +73,10 @@ options:
         type: dict
         default: {}
       inbound_endpoints:
-        description: Inbound endpoints the instance opens, as M(wso2ops.micro_integrator.deployment_toml_info) takes them.
+        description:
+          - Inbound endpoints the instance opens besides those its files show, as
+            M(wso2ops.micro_integrator.deployment_toml_info) takes them. One named like a deployed endpoint replaces
+            it (an override).
         type: list
         elements: dict
         default: []
@@ -202,6 +214,22 @@ instances:
     backup_file:
       description: The backup copy, when O(backup) made one.
       type: str
+    mi_version:
+      description: The MI version of the home (from C(updates/product.txt) or C(bin/version.txt)), null when unknown.
+      type: str
+    liveness:
+      description: Whether MI serves C(/liveness) (4.2 and later; false when the version is unknown).
+      type: bool
+    graceful_shutdown_timeout:
+      description:
+        - Seconds a stopping MI may keep its ports (C([server] graceful_shutdown_timeout), 180 by default from 4.5;
+          0 before 4.5 or with C(graceful_shutdown_enabled = false)).
+      type: int
+    stop_timeout:
+      description:
+        - Seconds systemd gives the unit to stop before it kills MI (C(TimeoutStopSec)); null without a service or
+          when unlimited. The module warns when it is shorter than RV(instances[].graceful_shutdown_timeout).
+      type: float
   sample:
     - name: orders
       home: /opt/mi/orders
@@ -215,14 +243,23 @@ instances:
       listening_before: [{port: 8290, address: null}, {port: 8253, address: null}]
       active: true
       unresolved: []
+      mi_version: 4.4.0
+      liveness: true
+      graceful_shutdown_timeout: 0
 listeners:
-  description: The listeners of all instances, flat, for M(wso2ops.micro_integrator.firewall).
+  description:
+    - The listeners of all instances, flat, for M(wso2ops.micro_integrator.firewall).
+    - A deployed inbound endpoint is named C(inbound.<endpoint name>) and also has C(endpoint) (its name),
+      C(artifact) (the XML file, or C(<capp file>!<member>)) and C(offset_applied).
   returned: success
   type: list
   elements: dict
   sample:
     - {instance: orders, name: http, key: transport.http.listener.port, port: 8291, exposure: public, protocol: http,
        bind_address: null, apis: []}
+    - {instance: orders, name: inbound.HL7Orders, key: inbound.HL7Orders, port: 20001, exposure: public,
+       protocol: hl7, bind_address: null, apis: [], endpoint: HL7Orders, offset_applied: false,
+       artifact: /opt/mi/orders/repository/deployment/server/synapse-configs/default/inbound-endpoints/HL7Orders.xml}
 plan:
   description: The RV(instances[].plan) lines of all instances.
   returned: success
@@ -264,13 +301,13 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances import read as host_read
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.interpreter import missing_library
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host, stop_warning
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, write_text
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
            'notes', 'restart_needed', 'moved', 'listening_before', 'active', 'running', 'unresolved', 'plan',
-           'backup_file')
+           'backup_file', 'mi_version', 'liveness', 'graceful_shutdown_timeout', 'stop_timeout')
 _PURPOSE = 'writing the port keys into the existing tables of deployment.toml'
 
 
@@ -329,9 +366,12 @@ def main():
     except FileProblem as exc:
         module.fail_json(msg=to_native(exc), changed=False)
     for result in plan['instances']:
+        if stop_warning(result):
+            module.warn(stop_warning(result))
         for name in result['unresolved']:
-            module.warn('%s: the port of %s depends on a placeholder whose source is unknown: no firewall rule and no '
-                        'health check can follow it' % (result['name'], name))
+            reason = result['ports'][name].get('unresolved_reason') or 'a placeholder whose source is unknown'
+            module.warn('%s: the port of %s depends on %s: no firewall rule and no health check can follow it'
+                        % (result['name'], name, reason))
     results = [dict((key, result[key]) for key in _PUBLIC if key in result) for result in plan['instances']]
     output = dict(changed=any(result['changed'] for result in results), instances=results,
                   listeners=plan['listeners'], plan=[result['plan'] for result in results])

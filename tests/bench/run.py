@@ -32,6 +32,7 @@ sys.path.insert(0, HERE)
 if os.path.join(ROOT, '.build', 'collections') not in sys.path:
     sys.path.append(os.path.join(ROOT, '.build', 'collections'))
 
+import bench_capps  # noqa: E402  pylint: disable=wrong-import-position
 import bench_engine  # noqa: E402  pylint: disable=wrong-import-position
 import bench_fleet  # noqa: E402  pylint: disable=wrong-import-position
 import bench_podman  # noqa: E402  pylint: disable=wrong-import-position
@@ -186,6 +187,11 @@ def targets(results):
         found.append(('engine, every corpus file (%d), edit adding a missing table: <= %.1fx (worst)'
                       % (additions['files'], additions['target']),
                       '%.2fx (median %.2fx)' % (additions['worst']['ratio'], additions['median']), additions['pass']))
+    capps = results.get('capps')
+    if capps:
+        found.append(('instances module converged, %d CApps of %d MB per instance: <= %.1fx without'
+                      % (capps['capps_per_instance'], capps['mb_per_capp'], capps['target']),
+                      '%.2fx' % capps['ratio_median_paired'], capps['pass']))
     main = results.get('fleet')
     if main:
         ratio = main['ratio_ours_rerun_vs_baseline']
@@ -332,6 +338,8 @@ def main(argv=None):
     if not args.fleet_only:
         _say('engine benchmark')
         results['engine'] = bench_engine.run(CORPUS, budget_s=args.engine_seconds)
+        _say('CApp benchmark (instances module, 20 CApps of 5 MB per instance)')
+        results['capps'] = bench_capps.run()
     workdir = tempfile.mkdtemp(prefix='mi-bench-')
     try:
         if args.podman:
@@ -360,6 +368,8 @@ def main(argv=None):
 def report(results):
     if 'engine' in results:
         print_engine(results['engine'])
+    if 'capps' in results:
+        print('\nCApps: %s' % bench_capps.describe(results['capps']))
     if 'fleet' in results:
         print_fleet(results['fleet'], 'Fleet')
     if 'scale' in results:

@@ -5,11 +5,13 @@ firewalls). Offsets put every port in a range of its own so that the runs collid
 import hashlib
 import os
 import random
+import socket
 import time
 
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
+from helpers.artifacts import deploy, endpoint_xml
 from helpers.standin_process import StandIn, bindable, offset_for_free_ports, write_home
 
 
@@ -144,3 +146,29 @@ def test_reachable_comes_from_the_firewall_this_machine_has(standins, module_run
         assert ('management_exposed', 'critical', [management, 9191 + offset]) in kinds
     else:
         assert set(row['reachable']['state'] for row in rows.values()) <= set(['any', 'sources', 'closed'])
+
+
+def test_deployed_inbound_endpoints_are_expected_and_a_failed_one_names_its_cause(tmp_path, module_runner):
+    """The stand-in binds the endpoint files of its home as MI does; the one whose port a foreign process holds is
+    undeployed by it, and the audit says so (inbound_failed), without an unexpected listener."""
+    offset = offset_for_free_ports()
+    served, held, suspended = free_port_below_ephemeral(), free_port_below_ephemeral(), free_port_below_ephemeral()
+    home = write_home(tmp_path / 'ep', '[server]\noffset = %d\n' % offset)
+    deploy(home, written=[('served.xml', endpoint_xml('Served', 'hl7', {'inbound.hl7.Port': str(served)})),
+                          ('held.xml', endpoint_xml('Held', 'http', {'inbound.http.port': str(held)})),
+                          ('later.xml', endpoint_xml('Later', 'http', {'inbound.http.port': str(suspended)},
+                                                     suspend=True))])
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(('0.0.0.0', held))
+        holder.listen()
+        with StandIn(home) as standin:
+            assert 'Port %d used by inbound endpoint Held is already used by another application' % held \
+                in standin.output
+            result = module_runner('audit_info', {'instances': [{'name': 'ep', 'home': str(home)}]})
+    assert instance_findings(result, 'ep') == [('inbound_failed', 'high')]
+    failed = [item for item in result['findings'] if item['kind'] == 'inbound_failed'][0]
+    assert failed['ports'] == [held] and 'port %d is held by' % held in failed['message']
+    rows = dict((row['port'], row) for row in result['instances'][0]['rows'])
+    assert rows[served]['configured'] and rows[served]['listening'] and rows[served]['name'] == 'inbound.Served'
+    assert suspended not in rows

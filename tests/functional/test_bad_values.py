@@ -32,7 +32,7 @@ REFUSED = {
     'port [8280]': ({'ports': {'http': [8280]}}, None, 'transport.http.listener.port is [8280]; a port must be'),
     'port {}': ({'ports': {'management_http': {'port': 1}}}, None, "mediation.internal_http_api_port is {'port': 1}"),
     # the offset given to the module
-    'offset -1': ({'offset': -1}, None, 'server.offset is -1; the offset must be a whole number >= 0'),
+    'offset -9000': ({'offset': -9000}, None, 'transport.http.listener.port 8280 + offset -9000 = -720 is below 1'),
     'offset true': ({'offset': True}, None, 'server.offset is True (a boolean)'),
     'offset "abc"': ({'offset': 'abc'}, None, "argument 'offset' is of type str and we were unable to convert to int"),
     'offset 2.5': ({'offset': 2.5}, None, "argument 'offset' is of type float and we were unable to convert to int"),
@@ -88,7 +88,8 @@ REFUSED = {
     'file port "abc"': ({'offset': 3}, BASE.replace('8280', '"abc"'), "transport.http.listener.port is 'abc'"),
     'file port 0': ({'ports': {'https': 8244}}, BASE.replace('8280', '0'), 'transport.http.listener.port is 0'),
     'file port true': ({'offset': 3}, BASE.replace('8280', 'true'), 'transport.http.listener.port is True (a boolean)'),
-    'file offset -5': ({'ports': {'http': 8281}}, BASE.replace('# offset  = 10', 'offset = -5'), 'server.offset is -5'),
+    'file offset -9000': ({'ports': {'http': 8281}}, BASE.replace('# offset  = 10', 'offset = -9000'),
+                          'transport.http.listener.port 8281 + offset -9000 = -719 is below 1'),
     'file offset past 65535': (
         {'ports': {'http': 8281}}, BASE.replace('# offset  = 10', 'offset = 60000'), 'is above 65535'),
     'file ports collide': ({'offset': 3}, BASE + '\n[mediation]\ninternal_http_api_port = 8280\n',
@@ -115,6 +116,8 @@ ACCEPTED = {
     'highest port with the default offset': ({'ports': {'http': 65525}}, 'transport.http.listener.port', 65525),
     'port as digit string': ({'ports': {'http': '8281'}}, 'transport.http.listener.port', 8281),
     'offset 0': ({'offset': 0}, 'server.offset', 0),
+    'negative offset (MI adds it unchecked)': ({'offset': -810}, 'server.offset', -810),
+    'lowest offset for the defaults': ({'offset': -8242}, 'server.offset', -8242),
     'highest offset for the defaults': ({'offset': 56344}, 'server.offset', 56344),
     'null port removes the key': ({'ports': {'http': None}}, 'transport.http.listener.port', None),
 }

@@ -7,21 +7,10 @@ import socket
 import subprocess
 import sys
 
-SHIPPED = '[server]\nhostname = "localhost"\n# offset  = 10\n\n[keystore.primary]\npassword = "s3cr3t"\n'
+from helpers.artifacts import SHIPPED, home, snapshot
+
 CUSTOM = SHIPPED.replace('# offset  = 10\n', 'offset = 5\n') + (
     '\n[transport.http]\nlistener.port = 8281\n\n[mediation]\ninternal_https_api_port = 9155\n')
-
-
-def home(tmp_path, name, text=SHIPPED):
-    conf = tmp_path / name / 'conf'
-    conf.mkdir(parents=True)
-    (conf / 'deployment.toml').write_text(text)
-    return tmp_path / name
-
-
-def snapshot(*homes):
-    return [((path / 'conf' / 'deployment.toml').read_bytes(), os.stat(path / 'conf' / 'deployment.toml').st_ino)
-            for path in homes]
 
 
 def test_apply_then_converged_then_check_mode_and_diff(tmp_path, module_runner):

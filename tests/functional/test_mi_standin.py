@@ -5,6 +5,7 @@ It is the independent check the molecule scenarios rely on, so it is tested agai
 """
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,75 @@ def test_port_in_use_stops_the_start(tmp_path):
     with StandIn(home):
         with pytest.raises(AssertionError, match='cannot listen on port'):
             StandIn(home)
+
+
+# -- deployed inbound endpoints (MI-FACTS "Ports from deployed artifacts"; artifacts written here and MI's corpus) --
+SYNAPSE = 'http://ws.apache.org/ns/synapse'
+
+
+def inbound_xml(name, protocol, parameters, suspend='false'):
+    return ('<inboundEndpoint xmlns="%s" name="%s" protocol="%s" suspend="%s"><parameters>%s</parameters>'
+            '</inboundEndpoint>' % (SYNAPSE, name, protocol, suspend, ''.join(
+                '<parameter name="%s">%s</parameter>' % item for item in parameters.items())))
+
+
+def deploy_file(home, name, xml):
+    folder = home / 'repository/deployment/server/synapse-configs/default/inbound-endpoints'
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(xml)
+
+
+def deploy_capp(home, name, artifact, xml):
+    folder = home / 'repository/deployment/server/carbonapps'
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(folder / name, 'w') as archive:
+        archive.writestr('artifacts.xml', '<artifacts><artifact name="app" version="1.0.0" type="carbon/application">'
+                         '<dependency artifact="%s" version="1.0.0" include="true"/></artifact></artifacts>' % artifact)
+        archive.writestr('%s_1.0.0/artifact.xml' % artifact, '<artifact name="%s" version="1.0.0" type="synapse/'
+                         'inbound-endpoint"><file>%s-1.0.0.xml</file></artifact>' % (artifact, artifact))
+        archive.writestr('%s_1.0.0/%s-1.0.0.xml' % (artifact, artifact), xml)
+
+
+def test_inbound_endpoints_take_the_offset_as_mi_gives_it(tmp_path):
+    home = write_home(tmp_path / 'mi1', '[server]\noffset = 3\n[mediation]\ninbound.port_offset_enable = true\n')
+    deploy_file(home, 'h.xml', inbound_xml('H', 'http', {'inbound.http.port': '8081'}))
+    deploy_file(home, 'w.xml', inbound_xml('W', 'ws', {'inbound.ws.port': '9078'}))
+    deploy_file(home, 'w2.xml', inbound_xml('W2', 'wss', {'inbound.ws.port': '9079', 'ws.use.port.offset': 'true'}))
+    deploy_file(home, 'l.xml', inbound_xml('L', 'hl7', {'inbound.hl7.Port': '$SYSTEM:HL7_PORT'}))
+    deploy_file(home, 's.xml', inbound_xml('S', 'http', {'inbound.http.port': '8085'}, suspend='true'))
+    deploy_file(home, 'j.xml', inbound_xml('J', 'jms', {'interval': '1000'}))
+    deploy_capp(home, 'c.car', 'C', inbound_xml('C', 'httpws', {'port': '5055'}))
+    code, out, err = run_check(home, env={'HL7_PORT': '20001'})
+    assert code == 0, err
+    assert out.strip().endswith('inbound.H=8084 inbound.L=20001 inbound.W=9078 inbound.W2=9082 inbound.C=5055')
+
+
+def test_mis_corpus_capps_bind_their_endpoint(tmp_path):
+    home = write_home(tmp_path / 'mi1', '')
+    folder = home / 'repository/deployment/server/carbonapps'
+    folder.mkdir(parents=True)
+    corpus = Path(__file__).resolve().parents[3] / 'shared/corpus/wso2-micro-integrator-artifacts/carbonapps'
+    for name in ('integration__mediation-tests__tests-service__ESB__car__HealthCareCompositeExporter_1.0.0.car',
+                 'integration__mediation-tests__tests-other__ESB__versionedDeployment__beta1_1.0.0.car'):
+        (folder / name).write_bytes((corpus / name).read_bytes())
+    code, out, err = run_check(home)
+    assert code == 0, err
+    assert out.strip().endswith('inbound.TestInbound=7878 inbound.httpInboundEP=8697')  # sorted file names
+
+
+def test_a_second_endpoint_on_a_held_port_is_undeployed_and_mi_starts(tmp_path):
+    http, https, internal, internal_tls, free = free_ports(5)
+    home = write_home(tmp_path / 'mi1', (
+        '[server]\noffset = 0\n[transport.http]\nlistener.port = %d\nlistener.secured_port = %d\n'
+        '[mediation]\ninternal_http_api_port = %d\ninternal_https_api_port = %d\n') % (http, https, internal,
+                                                                                       internal_tls))
+    deploy_file(home, 'a.xml', inbound_xml('First', 'http', {'inbound.http.port': str(free)}))
+    deploy_file(home, 'b.xml', inbound_xml('Second', 'hl7', {'inbound.hl7.Port': str(free)}))
+    deploy_file(home, 'c.xml', inbound_xml('OnCore', 'http', {'inbound.http.port': str(http)}))
+    with StandIn(home) as standin:
+        assert bare_answer(free) == 'mi-standin instance=mi1 alias=inbound.First port=%d\n' % free
+        assert 'ERROR Another endpoint named : First is currently using this port: %d' % free in standin.output
+        assert 'ERROR Port %d used by inbound endpoint OnCore is already used by another application' % http \
+            in standin.output
+        assert 'inbound.First=%d' % free in standin.output and 'inbound.Second' not in standin.output.split(
+            ' listening ')[1].split('\n')[0]

@@ -42,6 +42,10 @@ KINDS = {
     'listener_failed': Kind(
         'high', 'Configured, not listening, although MI started after the last change',
         'Read the MI log for that listener (port in use, TLS keystore) and restart the instance.'),
+    'inbound_failed': Kind(
+        'high', 'A deployed inbound endpoint does not listen',
+        'Give the endpoint a port nothing else holds (or stop what holds it), fix what the message names, and '
+        'redeploy the artifact; MI undeploys an endpoint whose port it cannot bind.'),
     'offset_drift': Kind(
         'high', 'The running JVM uses another offset than its next start will',
         'Restart the instance to apply the offset, or restore the offset it runs with.'),
@@ -73,6 +77,9 @@ KINDS = {
     'unlisted_instance': Kind(
         'low', 'An MI JVM runs from a home that is not in the instance list',
         'Add the instance to the inventory (mi_ports_instances), or stop it.'),
+    'inbound_activated': Kind(
+        'info', 'A suspended inbound endpoint listens (activated at run time)',
+        'Nothing to do if it was activated on purpose; set suspend="false" in its artifact so that the files say so.'),
     'random_port': Kind(
         'info', 'Listening on a port the kernel picked (JMX/RMI or another random listener)',
         'Nothing to do unless it must be reached: then give it a fixed port, '

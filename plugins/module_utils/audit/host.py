@@ -75,6 +75,8 @@ class _Instance(object):
         self.processes = entry.get('processes') or []
         self.started = min([p['started'] for p in self.processes if p.get('started')] or [None])
         self.configured = self.running = None
+        self.suspended = {}  # {port: listener name} of suspended inbound endpoints
+        self.inbound_failed = []  # ports of deployed endpoints not listening while MI runs (cause added by the host)
         self.offsets = {'configured': None, 'configured_source': None, 'running': None, 'running_source': None}
 
     def entry_pids(self):
@@ -115,6 +117,8 @@ class _Instance(object):
     def _read_models(self):
         for problem in self.entry.get('problems') or []:
             self.add('unreadable', problem)
+        for problem in self.entry.get('inbound_problems') or []:
+            self.add('inbound_failed', 'MI cannot deploy it: %s' % problem)
         text = self.entry.get('text')
         if text is None:
             return
@@ -136,6 +140,10 @@ class _Instance(object):
             row = self.row(entry['port'])
             row.update(name=name, key=entry['key'], exposure=entry['exposure'], apis=entry['apis'], configured=True,
                        base=entry['base'], offset=entry['offset'], bind_address=entry['bind_address'])
+            if entry.get('endpoint'):
+                row.update(endpoint=entry['endpoint'], artifact=entry.get('artifact'))
+        self.suspended = dict((entry['port'], name) for name, entry in sorted(self.configured['ports'].items())
+                              if entry.get('suspended') and entry.get('port'))
         unresolved = sorted(name for name, entry in self.configured['ports'].items()
                             if entry['enabled'] is not False and not entry['resolved'])
         if unresolved:
@@ -151,7 +159,9 @@ class _Instance(object):
                 row['listening'] = True
                 row['addresses'] = sorted(set(row['addresses'] + [socket['address']]))
                 row['pids'] = sorted(set(row['pids'] + [process['pid']]))
-                if not row['configured']:
+                if not row['configured'] and socket['port'] in self.suspended:
+                    row.update(label='suspended', name=self.suspended[socket['port']], exposure='public')
+                elif not row['configured']:
                     row['label'] = labels.get(socket['port']) or ('random' if low <= socket['port'] <= high
                                                                   else 'unknown')
                     row['name'] = row['name'] or row['label']
@@ -174,16 +184,18 @@ class _Instance(object):
 
     def _listener_drift(self):
         previous = self._previous_ports()
-        pending, stale, failed, unexpected, random = [], [], [], [], []
+        pending, stale, failed, unexpected, random, activated = [], [], [], [], [], []
         for port, row in sorted(self.rows.items()):
-            if row['configured'] and not row['listening']:
+            if row['configured'] and not row['listening'] and row.get('endpoint'):
+                self.inbound_failed.append(port)  # MI deploys artifacts while it runs: no restart is pending
+            elif row['configured'] and not row['listening']:
                 (pending if port not in previous or self._changed_after_start() else failed).append(port)
             elif row['listening'] and not row['configured'] and port in previous and row['label'] == 'unknown':
                 row.update(label='stale', name=previous[port],
                            exposure=(self.configured or self.running)['ports'][previous[port]]['exposure'])
                 stale.append(port)
             elif row['listening'] and not row['configured']:
-                {'random': random, 'unknown': unexpected}.get(row['label'], []).append(port)
+                {'random': random, 'unknown': unexpected, 'suspended': activated}.get(row['label'], []).append(port)
         if pending or stale:
             self.add('restart_pending', '%s: %s' % ('; '.join(
                 text for text in ('%s configured, not listening' % _ports(pending) if pending else '',
@@ -196,6 +208,11 @@ class _Instance(object):
             self.add('unexpected_listener', 'the JVM listens on %s, which its configuration does not have%s'
                      % (_ports(unexpected), ' (maybe from before the change: the file changed after MI started)'
                         if self._changed_after_start() else ''), unexpected)
+        if activated:
+            self.add('inbound_activated', 'the JVM listens on %s of the suspended inbound endpoint%s %s: activated at '
+                     'run time (the Management API of MI 4.5+, or a state saved in the registry)' % (
+                         _ports(activated), 's' if len(activated) > 1 else '',
+                         ', '.join(self.rows[port]['name'] for port in activated)), activated)
         if random:
             low, high = self.host.get('ephemeral', (32768, 60999))
             self.add('random_port', 'the JVM listens on %s, in the kernel\'s ephemeral range %d-%d'
@@ -298,7 +315,7 @@ def _offset_from_sockets(ports, rows):
     votes = {}
     for port in listening_ports:
         for base in bases:
-            if 0 <= port - base <= 65535:
+            if -65535 <= port - base <= 65535:  # negative offsets are valid too
                 votes[port - base] = votes.get(port - base, 0) + 1
     best = max(votes.items(), key=lambda item: (item[1], -item[0]), default=(None, 0))
     return best[0] if best[1] >= 2 else None
@@ -315,7 +332,7 @@ def _conflicts(instances):
     owners = dict((pid, i) for i in instances for pid in (p['pid'] for p in i.processes))
     for instance in instances:
         for port, row in sorted(instance.rows.items()):
-            if row['configured']:
+            if row['configured'] and port not in instance.inbound_failed:  # inbound_failed names the holder
                 found.extend(_held(instance, row, owners))
     return found
 
@@ -333,6 +350,24 @@ def _held(instance, row, owners):
             found.append(finding('port_conflict', name, 'port %d (%s %s) is held by %s' % (
                 row['port'], name, row['name'], holder), [row['port']]))
     return found
+
+
+def _inbound_failures(instances):
+    """inbound_failed findings: a deployed endpoint MI runs without listening on, with the likely cause seen."""
+    owners = dict((pid, i) for i in instances for pid in i.entry_pids())
+    for instance in instances:
+        for port in instance.inbound_failed:
+            row = instance.rows[port]
+            holders = ['%s (pid %d)' % ('instance %s' % owners[pid].name if pid in owners else program, pid)
+                       for socket in row.get('host_sockets') or []
+                       for pid, program in zip(socket['pids'] or [], socket['programs'] or [])
+                       if pid not in instance.entry_pids()]
+            others = [i.name for i in instances if i is not instance and i.rows.get(port, {}).get('configured')]
+            cause = ('port %d is held by %s' % (port, ', '.join(holders)) if holders else
+                     'instance %s is configured for port %d too' % (', '.join(others), port) if others else
+                     'no conflict is visible: read the MI log for the endpoint (TLS keystore, a parameter)')
+            instance.add('inbound_failed', 'the inbound endpoint %s (%s) is deployed but MI does not listen on port %d: '
+                         '%s' % (row.get('endpoint'), row.get('artifact'), port, cause), [port])
 
 
 def _stale_rules(instances, firewall, host_sockets):
@@ -367,7 +402,8 @@ def audit_host(entries, host):
 
     entries: one per instance (listed ones, then running MI homes not in the list with listed False):
     {'name', 'home', 'service', 'listed', 'path', 'text' (None when unreadable), 'problems', 'startup'
-    (host_read.startup_of()), 'inbound_endpoints', 'file_mtime', 'processes': [{'pid', 'argv', 'environ',
+    (host_read.startup_of()), 'inbound_endpoints' (deployed and declared, mi.deployed.inbound_endpoints()),
+    'inbound_problems' (endpoints MI cannot deploy), 'file_mtime', 'processes': [{'pid', 'argv', 'environ',
     'started', 'sockets' (proc_scan.listening_sockets(pid=N))}]}.
     host: {'firewall' (fw_reach: None when not read), 'ephemeral' (low, high), 'sockets': a function (ports) -> the host's
     sockets listening on those ports, with their owners (proc_scan.listening_sockets(ports=...))}.
@@ -381,6 +417,7 @@ def audit_host(entries, host):
     for instance in instances:
         for port, row in instance.rows.items():
             row['host_sockets'] = [s for s in host_sockets if s['port'] == port]
+    _inbound_failures(instances)
     findings = _conflicts(instances)
     if not entries:  # neither listed nor found running: a gate must not pass on an empty audit
         findings.append(finding('no_instance', None, 'no MI instance is listed for this host and no MI JVM runs on it'))

@@ -25,7 +25,11 @@ import glob
 import re
 
 SHOW_PROPERTIES = ('Id', 'LoadState', 'ActiveState', 'MainPID', 'FragmentPath', 'DropInPaths',
-                   'ExecStart', 'Environment', 'EnvironmentFiles')
+                   'ExecStart', 'Environment', 'EnvironmentFiles', 'TimeoutStopUSec')
+# format_timespan() units of systemd (src/basic/time-util.c), in seconds.
+_TIMESPAN_UNITS = {'y': 31557600, 'month': 2629800, 'w': 604800, 'd': 86400, 'h': 3600, 'min': 60, 's': 1,
+                   'ms': 0.001, 'us': 0.000001}
+_TIMESPAN_PART = re.compile(r'(\d+(?:\.\d+)?)(y|month|w|d|h|min|s|ms|us)')
 
 _ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _BRACED = re.compile(r'\$(\$)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}')
@@ -38,6 +42,19 @@ _C_ESCAPES = {'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 
 def show_argv(unit):
     """The command whose output parse_show() reads."""
     return ['systemctl', 'show', '--property=' + ','.join(SHOW_PROPERTIES), '--', unit]
+
+
+def parse_timespan(text):
+    """Seconds of a time span as systemctl show prints it ("1min 30s", "500ms", "90"), None for "infinity" or
+    what is not a time span."""
+    text = text.strip()
+    if text.isdigit():
+        return float(text)  # a plain number: seconds
+    parts = text.split()
+    found = [_TIMESPAN_PART.fullmatch(part) for part in parts]
+    if not parts or not all(found):
+        return None
+    return sum(float(match.group(1)) * _TIMESPAN_UNITS[match.group(2)] for match in found)
 
 
 def valid_env_name(name):
@@ -135,10 +152,11 @@ def parse_show(text):
     Returns {'id', 'load_state', 'active_state', 'main_pid' (int, None when not running),
     'fragment_path', 'drop_in_paths' [..], 'exec_start' [{'path', 'argv', 'ignore_errors'}],
     'environment' {name: value} (Environment= only, in order), 'environment_files'
-    [{'path', 'optional'}]}.
+    [{'path', 'optional'}], 'timeout_stop' (seconds before systemd kills a stopping service; None: never or
+    not shown)}.
     """
     unit = {'id': '', 'load_state': '', 'active_state': '', 'main_pid': None, 'fragment_path': '',
-            'drop_in_paths': [], 'exec_start': [], 'environment': {}, 'environment_files': []}
+            'drop_in_paths': [], 'exec_start': [], 'environment': {}, 'environment_files': [], 'timeout_stop': None}
     for name, value in (pair for block in show_blocks(text) for pair in block):
         if name == 'ExecStart':
             unit['exec_start'].append(_exec_command(value))
@@ -152,6 +170,8 @@ def parse_show(text):
             unit['drop_in_paths'] = split_quoted(value)
         elif name == 'MainPID':
             unit['main_pid'] = int(value) if value.isdigit() and int(value) > 0 else None
+        elif name == 'TimeoutStopUSec':
+            unit['timeout_stop'] = parse_timespan(value)
         elif name in _PLAIN_FIELDS:
             unit[_PLAIN_FIELDS[name]] = value
     return unit

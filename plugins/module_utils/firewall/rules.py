@@ -145,13 +145,27 @@ def _refuse_world_open(entry, instance, name, port, exposure, allowed):
                       if exposure == 'monitoring' else ''))
 
 
-def desired_rules(listeners, sources, reserved_ports=()):
+def endpoint_sources(sources):
+    """{endpoint name: [canonical networks]} of the inbound_sources option, refusing what is not a network."""
+    if not isinstance(sources or {}, dict):
+        raise FirewallInputError('inbound_sources is %r; give a dict of inbound endpoint name to networks' % (sources,))
+    try:
+        return dict((str(name), unique(parse_sources(networks, 'inbound_sources.%s' % name)))
+                    for name, networks in (sources or {}).items())
+    except PortError as exc:
+        raise FirewallInputError(str(exc))
+
+
+def desired_rules(listeners, sources, reserved_ports=(), inbound=None):
     """The allow rules for the enabled listeners with a port.
 
     sources: {exposure: [networks] or None}, from exposure_sources(). A listener whose exposure
     has None is open to any address; otherwise it gets one rule per source and its port is
     restricted (other sources are kept out; an empty list leaves only loopback).
+    inbound: {endpoint name: [networks]} (endpoint_sources()): an inbound endpoint listed there is open to
+    those networks instead of its exposure class's.
     """
+    inbound = inbound or {}
     reserved = set([SSH_PORT]) | set(int(port) for port in reserved_ports or ())
     rules, restricted, skipped, kept, holders = [], [], [], [], {}
     for index, entry in enumerate(listeners or []):
@@ -165,7 +179,8 @@ def desired_rules(listeners, sources, reserved_ports=()):
                                      % (port, holders[port], instance, name))
         holders[port] = '%s %s' % (instance, name)
         kept.append({'instance': instance, 'name': name, 'port': port, 'exposure': exposure})
-        allowed = sources[exposure]
+        allowed = inbound.get(str(entry.get('endpoint')), sources[exposure]) if entry.get('endpoint') else \
+            sources[exposure]
         _refuse_world_open(entry, instance, name, port, exposure, allowed)
         if allowed is not None:
             restricted.append(port)

@@ -18,18 +18,27 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.pr
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
     TomlEditError,
     edit_ports,
+    parse_plain,
     read_model,
     unified_diff,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import describe_conflicts, listening, port_conflicts
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, parse_offset
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import inbound_endpoints
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.version import features
 
 _INSTANCE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
 
 
+INBOUND_FIELDS = ('endpoint', 'artifact', 'offset_applied')
+
+
 def listeners_of(name, ports):
-    """The flat listener list a firewall is fed from: what MI opens, enabled and with a known port."""
-    return [dict(instance=name, name=port_name, key=entry['key'], port=entry['port'], exposure=entry['exposure'],
+    """The flat listener list a firewall is fed from: what MI opens, enabled and with a known port. An inbound
+    endpoint's also names the endpoint, where it is deployed (artifact: the file, or <capp>!<member>) and whether
+    the offset applied."""
+    return [dict(dict((field, entry[field]) for field in INBOUND_FIELDS if 'endpoint' in entry),
+                 instance=name, name=port_name, key=entry['key'], port=entry['port'], exposure=entry['exposure'],
                  protocol=entry['protocol'], bind_address=entry['bind_address'], apis=entry['apis'])
             for port_name, entry in sorted(listening(ports).items())]
 
@@ -60,8 +69,8 @@ def _contradiction(wanted, startup):
 def _instance(wanted, current):
     """(result, problems) of one instance."""
     startup = current['startup']
-    context = (startup.get('jvm_args'), startup.get('environment'), wanted.get('inbound_endpoints'))
-    problems = list(current.get('problems', []))
+    context = (startup.get('jvm_args'), startup.get('environment'), inbound_endpoints(wanted, current))
+    problems = list(current.get('problems', [])) + list((current.get('deployed') or {}).get('problems') or [])
     contradiction = _contradiction(wanted, startup)
     if contradiction:
         problems.append(contradiction)
@@ -73,7 +82,8 @@ def _instance(wanted, current):
     except (PortError, TomlEditError) as exc:
         return None, problems + [str(exc)]
     ports = edit.model['ports']
-    return {
+    found = features(current.get('version'), parse_plain(edit.text))
+    return dict(found, **{
         'name': wanted['name'], 'home': wanted['home'], 'path': current['path'], 'service': wanted.get('service'),
         'changed': edit.changed, 'changes': edit.changes, 'text': edit.text,
         'diff': unified_diff(current['text'], edit.text, edit.changes, current['path']) if edit.changed else '',
@@ -84,10 +94,21 @@ def _instance(wanted, current):
         'listening_before': [{'port': entry['port'], 'address': entry['bind_address']}
                              for entry in listening(before['ports']).values()],
         'active': startup.get('active'), 'running': bool(current.get('pids')) or startup.get('active') is True,
-        'pids': current.get('pids', []),
+        'pids': current.get('pids', []), 'stop_timeout': startup.get('stop_timeout'),
         'unresolved': sorted(name for name, entry in ports.items() if entry['enabled'] is not False
                              and not entry['resolved']),
-    }, problems
+    }), problems
+
+
+def stop_warning(result):
+    """A warning when systemd would kill MI before its graceful shutdown ends (it then drops in-flight messages),
+    else None."""
+    stop, graceful = result.get('stop_timeout'), result.get('graceful_shutdown_timeout') or 0
+    if not result.get('service') or stop is None or graceful <= stop:
+        return None
+    return ('%s: MI may take up to %d s to shut down gracefully ([server] graceful_shutdown_timeout), but the unit %s '
+            'kills it after %g s (TimeoutStopSec): set TimeoutStopSec=%d in a drop-in of the unit, or lower '
+            'graceful_shutdown_timeout' % (result['name'], graceful, result['service'], stop, graceful + 10))
 
 
 def _moves(before, after):

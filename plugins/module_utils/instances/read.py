@@ -18,6 +18,8 @@ import shlex
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import startup as mi_startup
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import version as mi_version
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import read_deployed
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd as systemd_unit
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import system_properties
@@ -77,7 +79,8 @@ def modified(path):
 
 def read_instances(module, instances, processes):
     """{name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup', 'pids', 'processes',
-    'file_mtime', 'started' (when its oldest JVM started, or None)}}.
+    'file_mtime', 'started' (when its oldest JVM started, or None),
+    'version' (tuple or None), 'deployed' (mi.deployed.read_deployed())}}.
 
     processes: proc_scan.carbon_processes(), read once for the host; 'processes' are those of the
     instance's home (with their argv and environ: environ values can be secrets, never return them).
@@ -101,5 +104,10 @@ def read_instances(module, instances, processes):
             entry['problems'].append('%s: %s' % (path, to_native(exc)))
         entry['startup'], found = startup_of(module, instance, running)
         entry['problems'].extend(found)
+        entry['version'], _path = mi_version.read_version(home)
+        found = mi_version.features(entry['version'], {})
+        entry['deployed'] = read_deployed(home, entry['startup'].get('environment'),
+                                          entry['startup'].get('system_properties'),
+                                          nested=found['nested_capps'], httpws=found['httpws'])
         current[instance['name']] = entry
     return current

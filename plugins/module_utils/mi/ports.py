@@ -30,9 +30,9 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listen
     classify,
     config_key,
 )
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.inbound import PROTOCOLS as INBOUND_PROTOCOLS
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import (
     DEFAULT_OFFSET,
-    PORT_MAX,
     PortError,
     Resolver,
     Unresolved,
@@ -41,11 +41,12 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
     parse_offset,
     parse_port,
     placeholder_source,
+    shifted_port_problem,
     system_properties,
 )
 
 _OFFSET_SOURCE = {'env': 'env', 'sys': 'sys'}  # $ref{}, $secret{} and ${} count as the file
-_INBOUND_OFFSET = {'http': 'inbound', 'https': 'inbound', 'ws': 'endpoint', 'wss': 'endpoint'}
+INBOUND_OFFSET_KEY = 'mediation.inbound.port_offset_enable'
 
 
 def lookup(config, key):
@@ -62,9 +63,9 @@ def effective_port(base, offset=DEFAULT_OFFSET):
     """The port MI listens on: base + offset, checked to stay in range."""
     base = parse_port(base, 'base port')
     offset = parse_offset(offset, 'offset')
-    if base + offset > PORT_MAX:
-        raise PortError('base port %d + offset %d = %d is above %d; use a smaller offset or base port'
-                        % (base, offset, base + offset, PORT_MAX))
+    problem = shifted_port_problem('base port', base, offset)
+    if problem:
+        raise PortError(problem)
     return base + offset
 
 
@@ -164,9 +165,8 @@ def _entry(reader, spec, offset, base_value, placeholder, set_in_file, enabled):
     base = reader.parsed(parse_port, base_value, spec.key)
     applied = offset if spec.offset else 0
     port = None if base is None or applied is None else base + applied
-    if port is not None and port > PORT_MAX:
-        reader.problems.append('%s %d + offset %d = %d is above %d; lower the offset or the port'
-                               % (spec.key, base, applied, port, PORT_MAX))
+    if port is not None and shifted_port_problem(spec.key, base, applied):
+        reader.problems.append(shifted_port_problem(spec.key, base, applied))
         port = None
     bind, _bind_placeholder, _set = reader.value(spec.bind) if spec.bind else (None, None, False)
     apis = _served_apis(reader, spec.internal) if spec.internal else []
@@ -200,23 +200,82 @@ def _listener_entries(reader, offset):
     return entries
 
 
+def _inbound_shift(reader):
+    """Whether http/https inbound endpoints take the server offset: [mediation] inbound.port_offset_enable, or its
+    rendered name [synapse_properties] 'inbound.port.offset.enable' (CT/key-mappings.json)."""
+    if lookup(reader.config, INBOUND_OFFSET_KEY) is not None:
+        return reader.flag(INBOUND_OFFSET_KEY, False)
+    stored = (reader.config.get('synapse_properties') or {}).get('inbound.port.offset.enable')
+    return bool(stored is not None and reader.parsed(parse_flag, stored, "synapse_properties.'inbound.port.offset.enable'"))
+
+
+def _inbound_entry(reader, offset, shift, endpoint):
+    """The port entry of one inbound endpoint: deployed (inbound.endpoint_listener()) or declared by the user
+    ({name, port, protocol, ws_use_port_offset})."""
+    name, protocol = str(endpoint.get('name')), str(endpoint.get('protocol') or 'http').lower()
+    deployed = 'offset_rule' in endpoint
+    rule = endpoint['offset_rule'] if deployed else INBOUND_PROTOCOLS.get(protocol, (None, 'never'))[1]
+    applied = bool(shift) if rule == 'inbound' else bool(endpoint.get('ws_use_port_offset')) if rule == 'endpoint' \
+        else False
+    key = 'inbound.%s' % name
+    base = endpoint.get('base') if deployed else reader.parsed(parse_port, endpoint.get('port'), key)
+    port = None if base is None or offset is None and applied else base + (offset if applied else 0)
+    if port is not None and applied and shifted_port_problem(key, base, offset):
+        reader.problems.append(shifted_port_problem(key, base, offset))
+        port = None
+    suspended = bool(endpoint.get('suspended'))
+    entry = {
+        'key': key, 'alias': None, 'base': base, 'offset_applied': applied, 'offset': offset if applied else 0,
+        'port': port, 'enabled': not suspended, 'bind_address': endpoint.get('bind_address'), 'exposure': 'public',
+        'protocol': protocol, 'transport': 'tcp', 'description': 'inbound endpoint %s (%s)' % (name, protocol),
+        'set_in_file': False, 'source': None, 'resolved': port is not None or bool(endpoint.get('problem')), 'apis': [],
+        'endpoint': name, 'artifact': endpoint.get('source'), 'suspended': suspended,
+    }
+    if endpoint.get('unresolved'):
+        entry['unresolved_reason'] = endpoint['unresolved']
+    return key, entry
+
+
 def _inbound_entries(reader, offset, endpoints):
     """Inbound endpoints (ports live in their XML): HTTP/HTTPS take the offset only with
-    [mediation] inbound.port_offset_enable, WebSocket only with ws.use.port.offset, HL7 never."""
+    [mediation] inbound.port_offset_enable, WebSocket only with ws.use.port.offset, the others never.
+    A declared endpoint replaces a deployed one of the same name; polling endpoints open nothing."""
+    shift = _inbound_shift(reader)
+    declared = set(str(endpoint.get('name')) for endpoint in endpoints or [] if 'offset_rule' not in endpoint)
     entries = {}
-    shift = reader.flag('mediation.inbound.port_offset_enable', False)
     for endpoint in endpoints or []:
-        name, protocol = str(endpoint.get('name')), str(endpoint.get('protocol', 'http')).lower()
-        rule = _INBOUND_OFFSET.get(protocol)
-        applied = bool(shift) if rule == 'inbound' else bool(endpoint.get('ws_use_port_offset')) if rule else False
-        key = 'inbound.%s' % name
-        base = reader.parsed(parse_port, endpoint.get('port'), key)
-        port = None if base is None or offset is None and applied else base + (offset if applied else 0)
+        if 'offset_rule' in endpoint and (not endpoint.get('listening') or str(endpoint.get('name')) in declared):
+            continue
+        key, entry = _inbound_entry(reader, offset, shift, endpoint)
+        entries[key] = entry
+    return entries
+
+
+def _custom_entries(reader, offset):
+    """[[custom_transport.listener]] tables (CT/templates/conf/axis2/axis2.xml.j2 renders each as a transportReceiver
+    with its parameters): a listener on parameter.port. Only MI's pass-through listener classes add the offset."""
+    listeners = (reader.config.get('custom_transport') or {}).get('listener') if isinstance(
+        reader.config.get('custom_transport'), dict) else None
+    entries = {}
+    for index, table in enumerate(listeners if isinstance(listeners, list) else []):
+        if not isinstance(table, dict) or 'port' not in (table.get('parameter') or {}):
+            continue
+        protocol = str(table.get('protocol') or index)
+        key = 'custom_transport.%s' % protocol
+        stored = table['parameter']['port']
+        value = reader.resolver.resolve(stored) if isinstance(stored, str) else stored
+        base = reader.parsed(parse_port, value, '%s parameter.port' % key)
+        applied = 'PassThroughHttp' in str(table.get('class') or '')
+        port = None if base is None or applied and offset is None else base + (offset if applied else 0)
+        if port is not None and shifted_port_problem(key, base, offset if applied else 0):
+            reader.problems.append(shifted_port_problem(key, base, offset))
+            port = None
         entries[key] = {
             'key': key, 'alias': None, 'base': base, 'offset_applied': applied, 'offset': offset if applied else 0,
             'port': port, 'enabled': True, 'bind_address': None, 'exposure': 'public', 'protocol': protocol,
-            'transport': 'tcp', 'description': 'inbound endpoint %s (%s)' % (name, protocol), 'set_in_file': False,
-            'source': None, 'resolved': port is not None, 'apis': [],
+            'transport': 'tcp', 'description': 'custom transport listener %s (%s)' % (protocol, table.get('class')),
+            'set_in_file': True, 'source': stored if has_placeholder(stored) else None,
+            'resolved': not isinstance(value, Unresolved), 'apis': [],
         }
     return entries
 
@@ -270,6 +329,7 @@ def instance_model(config, jvm_args=None, environment=None, inbound_endpoints=No
     reader = _Reader(config, jvm_args, environment)
     offset, source, placeholder = reader.offset()
     entries = _listener_entries(reader, offset)
+    entries.update(_custom_entries(reader, offset))
     entries.update(_inbound_entries(reader, offset, inbound_endpoints))
     return {
         'offset': offset, 'offset_source': source, 'offset_placeholder': placeholder,

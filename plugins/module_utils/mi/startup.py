@@ -39,9 +39,9 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common im
 BOOTSTRAP_CLASS = 'org.wso2.micro.integrator.bootstrap.Bootstrap'
 SCRIPT_NAME = 'micro-integrator.sh'
 # The script's own -D options that decide listeners (IPv4 sockets only; the internal APIs it
-# enables); the others are left out.
-SCRIPT_PROPERTIES = ('-Djava.net.preferIPv4Stack=true', '-DenableReadinessProbe=true', '-DenableLivenessProbe=true',
-                     '-DenableManagementApi=true')
+# enables; the file that inbound endpoints' $FILE: values come from); the others are left out.
+SCRIPT_PROPERTIES = ('-Djava.net.preferIPv4Stack=true', '-Dproperties.file.path=default', '-DenableReadinessProbe=true',
+                     '-DenableLivenessProbe=true', '-DenableManagementApi=true')
 _INTERPRETERS = re.compile(r'^(sh|bash|dash|ksh|python[0-9.]*)$')
 # java launcher options whose value is the next word (so that word is not the main class).
 _JAVA_VALUE_OPTIONS = frozenset((
@@ -276,6 +276,7 @@ def startup(unit, read_text=_read_text):
     service = systemd_unit.service_environment(unit, read_text)
     environment, sources = service['environment'], service['sources']
     result = {'unit': unit['id'], 'active': unit['active_state'] == 'active', 'main_pid': unit['main_pid'],
+              'stop_timeout': unit.get('timeout_stop'),
               'launcher': None, 'argv': [], 'carbon_home': None, 'environment': environment,
               'environment_sources': sources, 'jvm_args': [], 'system_properties': {}, 'property_sources': {},
               'debug_port': None, 'read_files': service['read_files'], 'problems': service['problems'],

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """How MI reads one value of deployment.toml: numbers, flags and placeholders.
 
-Pure Python, no Ansible. MI parses ports with Java's Integer.parseInt (no trimming, no sign for
-us), and its config tool (wso2/config-mapper, ReferenceResolver) substitutes placeholders before
+Pure Python, no Ansible. MI parses ports with Java's Integer.parseInt (no trimming, an optional
+sign), and its config tool (wso2/config-mapper, ReferenceResolver) substitutes placeholders before
 that: ``$sys{X}`` (a -DX=... JVM argument), ``$env{X}`` (environment), then ``$ref{a.b}`` (another key,
 named as it is after the config tool's key renaming). ``${X}`` is resolved later, and only in carbon.xml
 values (the offset): system property X, else environment variable X. ``$secret{X}`` has no source here.
@@ -25,7 +25,8 @@ DEFAULT_OFFSET = 10
 PORT_MIN = 1
 PORT_MAX = 65535
 
-_DIGITS = re.compile(r'\+?[0-9]+\Z')  # Java 7+ Integer.parseInt: ASCII digits, an optional sign, no blanks
+_DIGITS = re.compile(r'[+-]?[0-9]+\Z')  # Java 7+ Integer.parseInt: ASCII digits, an optional sign, no blanks
+JAVA_INT_MIN, JAVA_INT_MAX = -2 ** 31, 2 ** 31 - 1  # beyond: NumberFormatException
 _PLACEHOLDER = re.compile(r'\$(env|sys|ref|secret)?\{([^{}]*)\}')
 
 
@@ -132,7 +133,9 @@ def parse_int(value, what, allowed):
     if isinstance(value, int):
         return value
     if isinstance(value, str) and _DIGITS.match(value):
-        return int(value)
+        if JAVA_INT_MIN <= int(value) <= JAVA_INT_MAX:
+            return int(value)
+        raise PortError('%s is %r; %s' % (what, value, allowed))
     if isinstance(value, str) and _DIGITS.match(value.strip()):
         raise PortError('%s is %r; MI reads it with Integer.parseInt, which refuses blanks: write %s'
                         % (what, value, value.strip()))
@@ -149,12 +152,23 @@ def parse_port(value, what):
 
 
 def parse_offset(value, what='server.offset'):
-    """A port offset: a whole number >= 0."""
-    allowed = 'the offset must be a whole number >= 0 (MI default %d)' % DEFAULT_OFFSET
+    """A port offset: any whole number, negative too (MI adds it unchecked: offset = -810 is a real file's).
+    Whether every resulting port stays in 1..65535 is checked where ports are computed (check_shifted)."""
+    allowed = 'the offset must be a whole number (MI default %d)' % DEFAULT_OFFSET
     offset = parse_int(value, what, allowed)
-    if offset < 0:
-        raise PortError('%s is %r; %s' % (what, value, allowed))
+    if not JAVA_INT_MIN <= offset <= JAVA_INT_MAX:
+        raise PortError('%s is %r; %s that Java\'s int holds' % (what, value, allowed))
     return offset
+
+
+def shifted_port_problem(what, base, offset):
+    """None when base + offset is a port, else the problem naming both (a negative offset can go below 1)."""
+    port = base + offset
+    if PORT_MIN <= port <= PORT_MAX:
+        return None
+    limit = 'above %d' % PORT_MAX if port > PORT_MAX else 'below %d' % PORT_MIN
+    return ('%s %d + offset %d = %d is %s; %s the offset or the port'
+            % (what, base, offset, port, limit, 'lower' if port > PORT_MAX else 'raise'))
 
 
 def parse_flag(value, what):

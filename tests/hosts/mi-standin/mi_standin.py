@@ -14,9 +14,17 @@ code, so that it is an independent check of the collection. Like MI it runs in t
 
 Refusing to start (exit 2, reason on stderr) where MI does not start: invalid TOML, an
 unresolvable placeholder, a port value that Integer.parseInt rejects, two listeners on one port.
-Standard library only (Python 3.11+ for tomllib).
+
+Deployed inbound endpoints (tests/hosts/README.md, "Inbound endpoints"): the XML files of
+repository/deployment/server/synapse-configs/default/inbound-endpoints/ and the CApps of
+repository/deployment/server/carbonapps/ (with the CApps under their dependencies/), each listening
+endpoint bound like MI binds it. As in MI, an endpoint MI cannot deploy (no port, a bad value, a port
+already held by another endpoint, by MI itself or by any process) is logged and left out: MI starts
+without it. Standard library only (Python 3.11+ for tomllib).
 """
 
+import errno
+import io
 import json
 import os
 import re
@@ -25,13 +33,15 @@ import socket
 import sys
 import threading
 import tomllib
+import xml.etree.ElementTree as ElementTree
+import zipfile
 
 BOOTSTRAP = "org.wso2.micro.integrator.bootstrap.Bootstrap"
 DEFAULT_OFFSET = 10
 MI_VERSION = "4.4.0-standin"
 # -D options micro-integrator.sh always passes after JAVA_OPTS that decide listeners: the internal
 # APIs it enables, and IPv4 sockets only (so MI listens on 0.0.0.0, not on IPv6).
-SCRIPT_OPTIONS = ("-Djava.net.preferIPv4Stack=true", "-DenableReadinessProbe=true",
+SCRIPT_OPTIONS = ("-Djava.net.preferIPv4Stack=true", "-Dproperties.file.path=default", "-DenableReadinessProbe=true",
                   "-DenableLivenessProbe=true", "-DenableManagementApi=true")
 STANDIN_OPTIONS = ("--home", "--instance")
 SCRIPT_COMMANDS = ("start", "stop", "restart", "version", "car")
@@ -395,6 +405,159 @@ def check_ports(found):
         seen[port] = alias
 
 
+# ---------------------------------------------------------------- inbound endpoints
+
+SYNAPSE = "{http://ws.apache.org/ns/synapse}"
+SERVER_DIR = os.path.join("repository", "deployment", "server")
+# protocol -> (port parameter, when the offset is added): "flag" = [mediation] inbound.port_offset_enable,
+# "ws" = the endpoint's ws.use.port.offset; None = never (IE protocol/* of MI, Synapse InboundEndpointFactory).
+INBOUND_PORTS = {"http": ("inbound.http.port", "flag"), "https": ("inbound.http.port", "flag"),
+                 "ws": ("inbound.ws.port", "ws"), "wss": ("inbound.ws.port", "ws"),
+                 "httpws": ("port", None), "httpswss": ("port", None), "hl7": ("inbound.hl7.Port", None),
+                 "grpc": ("inbound.grpc.port", None)}
+
+
+def deployed_xml(home):
+    """[(where, inbound endpoint XML bytes)] and {key: local entry text} of what MI deploys from home."""
+    endpoints, entries = [], {}
+    configs = os.path.join(home, SERVER_DIR, "synapse-configs", "default")
+    for folder, target in (("local-entries", None), ("inbound-endpoints", endpoints)):
+        path = os.path.join(configs, folder)
+        for name in sorted(os.listdir(path)) if os.path.isdir(path) else []:
+            if name.endswith(".xml"):
+                with open(os.path.join(path, name), "rb") as handle:
+                    data = handle.read()
+                if target is None:
+                    root = ElementTree.fromstring(data)
+                    entries[root.get("key")] = root.text if len(root) == 0 else None
+                else:
+                    target.append((os.path.join(path, name), data))
+    capps = os.path.join(home, SERVER_DIR, "carbonapps")
+    for name in sorted(os.listdir(capps)) if os.path.isdir(capps) else []:
+        if name.endswith(".car"):
+            try:
+                with open(os.path.join(capps, name), "rb") as handle:
+                    read_capp(handle.read(), os.path.join(capps, name), endpoints, entries)
+            except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+                print(f"ERROR Error occurred while deploying the Carbon application {name}: {exc}", flush=True)
+    return endpoints, entries
+
+
+def read_capp(data, where, endpoints, entries):
+    """A CApp: artifacts.xml's dependencies, each artifact.xml's type and file; nested CApps of dependencies/."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    artifacts = {}
+    for member in names:
+        if member.count("/") == 1 and member.endswith("/artifact.xml"):
+            root = ElementTree.fromstring(archive.read(member))
+            files = [child.text.strip() for child in root if child.tag.endswith("file") and child.text]
+            artifacts[(root.get("name"), root.get("version"))] = (member.split("/")[0], root.get("type"), files)
+    application = ElementTree.fromstring(archive.read("artifacts.xml"))
+    for dependency in application.iter("dependency"):
+        folder, kind, files = artifacts.get((dependency.get("artifact"), dependency.get("version")), (None, None, []))
+        for file_name in files:
+            data = archive.read(f"{folder}/{file_name}")
+            if kind == "synapse/inbound-endpoint":
+                endpoints.append((f"{where}!{folder}/{file_name}", data))
+            elif kind == "synapse/local-entry":
+                root = ElementTree.fromstring(data)
+                entries[root.get("key")] = root.text if len(root) == 0 else None
+    for member in names:
+        if member.startswith("dependencies/") and member.endswith(".car"):
+            read_capp(archive.read(member), f"{where}!{member}", endpoints, entries)
+
+
+def file_properties(home, properties):
+    path = properties.get("properties.file.path")
+    if path == "default":
+        path = os.path.join(properties.get("conf.location") or os.path.join(home, "conf"), "file.properties")
+    values = {}
+    if path and os.path.isfile(path):
+        with open(path, encoding="latin-1") as handle:
+            for line in handle:
+                line = line.strip()
+                if line and line[0] not in "#!" and re.search(r"[=:]", line):
+                    key, value = re.split(r"\s*[=:]\s*", line, maxsplit=1)
+                    values[key] = value
+    return values
+
+
+def parameter_value(parameter, entries, environment, properties, files):
+    """The value Synapse gives a <parameter>: a local entry for key=, else its text through the resolvers."""
+    if parameter.get("key") is not None:
+        if entries.get(parameter.get("key")) is None:
+            raise ConfigError(f"Registry entry defined with key: {parameter.get('key')} not found")
+        return entries[parameter.get("key")]
+    text = parameter.text or ""
+    prefixed = re.match(r"\$(SYSTEM|FILE):([_a-zA-Z0-9]+)", text)
+    configs = re.match(r"\$\{configs\.([_a-zA-Z0-9]+)\}", text)
+    if prefixed and prefixed.group(1) == "SYSTEM":
+        value = environment.get(prefixed.group(2))
+    elif prefixed:
+        value = files.get(prefixed.group(2))
+    elif configs:
+        name = configs.group(1)
+        value = environment.get(name, properties.get(name, files.get(name)))
+    else:
+        return text
+    if value is None:
+        raise ConfigError(f"{text} could not be resolved")
+    return value
+
+
+def inbound_listeners(home, context, properties, environment, offset):
+    """[(endpoint name, port, bind, where)] of the endpoints that listen; logs what MI would not deploy."""
+    endpoints, entries = deployed_xml(home)
+    files = file_properties(home, properties)
+    flag = is_true(context.get("synapse_properties.'inbound.port.offset.enable'",
+                               context.get("mediation.inbound.port_offset_enable")))
+    found = []
+    for where, data in endpoints:
+        root = ElementTree.fromstring(data)
+        name, protocol = root.get("name"), (root.get("protocol") or "").lower()
+        holder = root.find(SYNAPSE + "parameters")
+        parameters = {p.get("name"): p for p in (holder.findall(SYNAPSE + "parameter") if holder is not None else [])}
+        if is_true(root.get("suspend")) or protocol not in INBOUND_PORTS:
+            continue  # suspended, or a polling / class-based endpoint: no port (the stand-in knows no MCP)
+        key, rule = INBOUND_PORTS[protocol]
+        try:
+            values = {n: parameter_value(p, entries, environment, properties, files) for n, p in parameters.items()}
+            if protocol == "grpc":
+                port = int(values[key]) if re.fullmatch(r"[+-]?[0-9]+", values.get(key) or "") else 8888
+            else:
+                port = as_int(values.get(key), f"{name}: {key}")
+        except ConfigError as exc:
+            print(f"ERROR Inbound endpoint {name} ({where}) cannot be deployed: {exc}", flush=True)
+            continue
+        if rule == "flag" and flag or rule == "ws" and is_true(values.get("ws.use.port.offset")):
+            port += offset
+        found.append((name, port, values.get("hostname") if protocol in ("httpws", "httpswss") else None, where))
+    return found
+
+
+def bind_inbound(found, held, ipv4_only):
+    """The endpoints' sockets; one whose port is held is undeployed with MI's log line."""
+    sockets = []
+    for name, port, bind, where in found:
+        if held.get(port):
+            print(f"ERROR Another endpoint named : {held[port]} is currently using this port: {port}; inbound "
+                  f"endpoint {name} ({where}) is undeployed", flush=True)
+            continue
+        try:
+            if port in held:  # MI's own listener
+                raise OSError(errno.EADDRINUSE, "in use")
+            sock = open_listener(port, bind, ipv4_only)
+        except OSError as exc:
+            reason = "already used by another application" if exc.errno == errno.EADDRINUSE else str(exc)
+            print(f"ERROR Port {port} used by inbound endpoint {name} is {reason}; the endpoint ({where}) is undeployed",
+                  flush=True)
+            continue
+        held[port] = name
+        sockets.append((f"inbound.{name}", port, sock, None))
+    return sockets
+
+
 # ---------------------------------------------------------------- serving
 
 def open_listener(port, bind=None, ipv4_only=True):
@@ -517,9 +680,11 @@ def jvm(argv):
     except ConfigError as exc:
         print(f"{tag}: refusing to start: {exc}", file=sys.stderr)
         return 2
+    inbound = inbound_listeners(home, context, properties, os.environ, offset)
     summary = " ".join(f"{alias}={port}" for alias, port, _bind, _apis in found)
     if "--check" in own:
-        print(f"instance={instance} offset={offset} {summary}")
+        print(f"instance={instance} offset={offset} {summary}"
+              + "".join(f" inbound.{name}={port}" for name, port, _bind, _where in inbound))
         return 0
     sockets = []
     try:
@@ -528,6 +693,8 @@ def jvm(argv):
     except (OSError, UnicodeError) as exc:
         print(f"{tag}: cannot listen on port {port} ({alias}): {exc}", file=sys.stderr)
         return 3
+    sockets += bind_inbound(inbound, dict((port, None) for _alias, port, _sock, _apis in sockets), ipv4_only)
+    summary = " ".join(f"{alias}={port}" for alias, port, _sock, _apis in sockets)
     for alias, port, sock, apis in sockets:
         text = f"mi-standin instance={instance} alias={alias} port={port}\n"
         http_apis = apis if alias == "management_http" else None

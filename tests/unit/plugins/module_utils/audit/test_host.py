@@ -15,6 +15,9 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.fin
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.reach import reach_of
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.inbound import endpoint_listener, read_endpoint
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.parameters import ParameterContext
+from helpers.artifacts import endpoint_xml
 from helpers.audit_data import DEFAULT_PORTS, OPEN_AS_INTENDED, STARTED, firewall, host_result, instance, jvm
 
 
@@ -223,3 +226,51 @@ def test_a_host_with_no_instance_to_audit_is_a_high_finding_not_a_silent_pass():
         ('no_instance', 'high', None)]
     assert report['instances'] == []
     assert 'mi_ports_home' in report['findings'][0]['fix']
+
+
+# -- deployed inbound endpoints ---------------------------------------------------------------------
+def deployed(name, protocol, port, suspend=False):
+    """A deployed endpoint as the module reads it from an artifact (the real reader on real XML)."""
+    parameter = {'http': 'inbound.http.port', 'hl7': 'inbound.hl7.Port'}[protocol]
+    where = '/opt/mi/a/repository/deployment/server/carbonapps/x.car!%s_1.0.0/%s-1.0.0.xml' % (name, name)
+    return endpoint_listener(read_endpoint(endpoint_xml(name, protocol, {parameter: str(port)}, suspend).encode(),
+                                           where), ParameterContext(), where)
+
+
+def test_a_deployed_endpoint_that_listens_is_expected():
+    result = run([instance(inbound_endpoints=[deployed('Orders', 'http', 8697)],
+                           processes=[jvm(101, DEFAULT_PORTS + [8697])])],
+                 firewall([{'port': p} for p in (8290, 8253, 8697)] + [{'port': 9201, 'source': '10.0.0.0/8'},
+                                                                       {'port': 9164, 'source': '10.1.0.0/16'}]))
+    assert kinds(result) == []
+    row = [row for row in result['instances'][0]['rows'] if row['port'] == 8697][0]
+    assert (row['name'], row['endpoint'], row['configured'], row['listening']) == (
+        'inbound.Orders', 'Orders', True, True)
+
+
+def test_a_deployed_endpoint_not_listening_names_the_process_holding_its_port():
+    holder = {'family': 4, 'address': '0.0.0.0', 'port': 8697, 'pids': [555], 'programs': ['nginx']}
+    result = run([instance(inbound_endpoints=[deployed('Orders', 'http', 8697)])], sockets=[holder] + [
+        s for s in jvm(101, DEFAULT_PORTS)['sockets']])
+    failed = [item for item in result['findings'] if item['kind'] == 'inbound_failed']
+    assert [(item['severity'], item['ports']) for item in failed] == [('high', [8697])]
+    assert failed[0]['message'] == (
+        'the inbound endpoint Orders (/opt/mi/a/repository/deployment/server/carbonapps/x.car!Orders_1.0.0/'
+        'Orders-1.0.0.xml) is deployed but MI does not listen on port 8697: port 8697 is held by nginx (pid 555)')
+    alone = run([instance(inbound_endpoints=[deployed('Orders', 'http', 8697)])])
+    assert [item['message'].rsplit(': ', 1)[1] for item in alone['findings'] if item['kind'] == 'inbound_failed'] == [
+        'read the MI log for the endpoint (TLS keystore, a parameter)']
+
+
+def test_a_listening_suspended_endpoint_is_info_not_an_unexpected_listener():
+    result = run([instance(inbound_endpoints=[deployed('Later', 'hl7', 20001, suspend=True)],
+                           processes=[jvm(101, DEFAULT_PORTS + [20001])])],
+                 firewall([{'port': p} for p in (8290, 8253, 20001)] + [{'port': 9201, 'source': '10.0.0.0/8'},
+                                                                        {'port': 9164, 'source': '10.1.0.0/16'}]))
+    assert kinds(result) == [('inbound_activated', 'info', (20001,))]
+
+
+def test_an_endpoint_mi_cannot_deploy_is_a_finding():
+    result = run([instance(inbound_problems=['/opt/mi/a/x.xml: the hl7 endpoint H has no parameter inbound.hl7.Port: '
+                                             'MI cannot deploy it'])])
+    assert kinds(result) == [('inbound_failed', 'high', ())]

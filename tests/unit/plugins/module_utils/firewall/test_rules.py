@@ -7,6 +7,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.
     FirewallInputError,
     Rule,
     desired_rules,
+    endpoint_sources,
     exposure_sources,
 )
 
@@ -92,3 +93,15 @@ def test_sources_that_are_not_networks_are_refused_naming_the_option(option):
     with pytest.raises(FirewallInputError) as err:
         exposure_sources(**{option: ['lb.example.invalid']})
     assert "%s_sources entry 'lb.example.invalid' is not an IP network" % option in str(err.value)
+
+
+def test_inbound_endpoints_are_public_unless_their_own_sources_are_given():
+    endpoints = [listener('inbound.Orders', 8697, endpoint='Orders'), listener('inbound.HL7', 20001, endpoint='HL7')]
+    desired = desired_rules(MI + endpoints, exposure_sources(), inbound=endpoint_sources({'HL7': ['192.0.2.0/24']}))
+    assert [(r.name, r.port, r.source) for r in desired.rules if r.name.startswith('inbound.')] == [
+        ('inbound.Orders', 8697, None), ('inbound.HL7', 20001, '192.0.2.0/24')]
+    assert desired.restricted == [9164, 9201, 20001]
+    closed = desired_rules(endpoints, exposure_sources(), inbound=endpoint_sources({'Orders': []}))
+    assert [r.name for r in closed.rules] == ['inbound.HL7'] and closed.restricted == [8697]
+    with pytest.raises(FirewallInputError, match="inbound_sources.HL7 entry 'x' is not an IP network"):
+        endpoint_sources({'HL7': ['x']})

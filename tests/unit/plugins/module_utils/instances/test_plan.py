@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host, stop_warning
 
 SHIPPED = '[server]\nhostname = "localhost"\n# offset  = 10\n\n[keystore.primary]\npassword = "s3cr3t"\n'
 CUSTOM = SHIPPED.replace('# offset  = 10\n', 'offset = 5\n') + (
@@ -124,3 +124,14 @@ def test_listeners_are_flat_and_follow_enable_flags():
         ('a', 'http', 8290, 'public'), ('a', 'https', 8253, 'public'),
         ('b', 'http', 8300, 'public'), ('b', 'https', 8263, 'public'),
         ('b', 'management_http', 9211, 'monitoring'), ('b', 'management_https', 9174, 'management')]
+
+
+def test_a_unit_that_kills_mi_before_its_graceful_shutdown_ends_is_warned_about():
+    result = {'name': 'a', 'service': 'mi-a', 'stop_timeout': 90.0, 'graceful_shutdown_timeout': 180}
+    assert stop_warning(result) == (
+        'a: MI may take up to 180 s to shut down gracefully ([server] graceful_shutdown_timeout), but the unit mi-a '
+        'kills it after 90 s (TimeoutStopSec): set TimeoutStopSec=190 in a drop-in of the unit, or lower '
+        'graceful_shutdown_timeout')
+    assert stop_warning(dict(result, stop_timeout=200.0)) is None
+    assert stop_warning(dict(result, stop_timeout=None)) is None  # infinity, or no unit read
+    assert stop_warning(dict(result, service=None)) is None

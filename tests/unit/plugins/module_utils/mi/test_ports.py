@@ -28,7 +28,7 @@ def test_effective_port_default_offset_is_ten():
 
 @pytest.mark.parametrize('base, offset, fragment', [
     (0, 10, 'base port is 0'), (65536, 0, '65536'), (True, 10, 'boolean'), ('80a', 10, "'80a'"),
-    (8080.5, 10, '8080.5'), (None, 10, 'None'), (8280, -1, 'offset is -1'), (65530, 10, '65540 is above 65535'),
+    (8080.5, 10, '8080.5'), (None, 10, 'None'), (8280, -8280, '8280 + offset -8280 = 0 is below 1'), (65530, 10, '65540 is above 65535'),
     (8280, False, 'boolean'),
 ])
 def test_effective_port_refuses(base, offset, fragment):
@@ -55,7 +55,7 @@ def test_offset_precedence(file_offset, jvm_args, expected):
 def test_jvm_offset_must_be_a_number():
     model = mi_ports.instance_model({}, '-DportOffset=abc')
     assert model['offset'] is None and model['problems'] == [
-        "-DportOffset is 'abc'; the offset must be a whole number >= 0 (MI default 10)"]
+        "-DportOffset is 'abc'; the offset must be a whole number (MI default 10)"]
 
 
 def test_port_map_of_nothing_is_the_seed_table():

@@ -115,10 +115,25 @@ def test_a_reference_to_a_renamed_key_stops_mi():
 
 
 def test_the_offset_must_be_a_whole_number():
-    assert model('[server]\noffset = -1\n')['problems'] == [
-        'server.offset is -1; the offset must be a whole number >= 0 (MI default 10)']
+    assert model('[server]\noffset = 2.5\n')['problems'] == [
+        'server.offset is 2.5; the offset must be a whole number (MI default 10)']
+    assert model('[server]\noffset = "2147483648"\n')['problems'] == [
+        "server.offset is '2147483648'; the offset must be a whole number (MI default 10)"]
     assert 'Integer.parseInt' in model('[server]\noffset = " 3"\n')['problems'][0]
     assert model('[server]\noffset = "+3"\n')['offset'] == 3
+
+
+def test_a_negative_offset_is_added_as_java_adds_it():
+    result = model('[server]\noffset = -810\n')
+    assert result['problems'] == [] and result['offset'] == -810
+    assert {name: entry['port'] for name, entry in result['ports'].items()} == {
+        'http': 7470, 'https': 7433, 'management_http': 8381, 'management_https': 8344}
+    assert model('[server]\noffset = "-10"\n')['ports']['http']['port'] == 8270
+
+
+def test_a_port_pushed_below_1_by_a_negative_offset_is_a_problem():
+    assert model('[server]\noffset = -8243\n')['problems'] == [
+        'transport.http.listener.secured_port 8243 + offset -8243 = 0 is below 1; raise the offset or the port']
 
 
 def test_a_port_pushed_past_65535_by_the_offset_is_a_problem():
@@ -290,3 +305,16 @@ def test_two_enabled_listeners_of_one_instance_on_one_port_is_a_problem():
 def test_jvm_args_must_be_a_string_or_a_list(jvm_args):
     with pytest.raises(PortError, match='give a string'):
         model('', jvm_args)
+
+
+def test_custom_transport_listeners_open_their_port():
+    result = model('[[custom_transport.listener]]\nclass = "org.example.MyListener"\nprotocol = "custom"\n'
+                   'parameter.port = 8700\n\n[[custom_transport.listener]]\nprotocol = "http2"\n'
+                   'class = "org.apache.synapse.transport.passthru.PassThroughHttpListener"\nparameter.port = "8710"\n'
+                   '\n[[custom_transport.listener]]\nprotocol = "nothing"\nclass = "x"\n')
+    ports = result['ports']
+    assert (ports['custom_transport.custom']['port'], ports['custom_transport.custom']['offset_applied']) == (8700, False)
+    assert (ports['custom_transport.http2']['port'], ports['custom_transport.http2']['offset_applied']) == (8720, True)
+    assert 'custom_transport.nothing' not in ports and result['problems'] == []
+    assert model('[[custom_transport.listener]]\nprotocol = "p"\nparameter.port = "x"\n')['problems'] == [
+        "custom_transport.p parameter.port is 'x'; a port must be an integer from 1 to 65535"]

@@ -115,7 +115,7 @@ def test_script_unit_env_files_java_opts_and_arguments(host):
     assert result['environment_sources']['MI_OFFSET'] == '/etc/wso2mi/mi.env'
     assert result['environment_sources']['JAVA_OPTS'] == '--env-file=/etc/wso2mi/extra.env'
     assert result['jvm_args'] == ['-DportOffset=30', '-Dx=1', '-Djava.net.preferIPv4Stack=true',
-                                  '-DenableReadinessProbe=true', '-DenableLivenessProbe=true',
+                                  '-Dproperties.file.path=default', '-DenableReadinessProbe=true', '-DenableLivenessProbe=true',
                                   '-DenableManagementApi=true', '-Dcarbon.home=/opt/wso2mi', '-DportOffset=3']
     # The script's argument is set after the JVM started: it beats JAVA_OPTS.
     assert result['system_properties']['portOffset'] == '3'
