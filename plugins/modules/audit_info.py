@@ -261,6 +261,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.fin
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 
 def _mtime(path):
@@ -364,8 +365,8 @@ def main():
                 home=dict(type='path', required=True),
                 service=dict(type='str'),
                 inbound_endpoints=dict(type='list', elements='dict', default=[]),
-                jvm_args=dict(type='raw'),
-                environment=dict(type='dict', default={}),
+                jvm_args=dict(type='raw', no_log=True),
+                environment=dict(type='dict', default={}, no_log=True),
                 offset=dict(type='int'),
                 ports=dict(type='dict'),
             )),
@@ -373,6 +374,7 @@ def main():
         ),
         supports_check_mode=True,
     )
+    keep_ports_visible(module)
     try:
         entries, host = read(module)
     except proc_scan.ProcUnreadable as exc:

@@ -227,6 +227,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 
 def _jvm_args(value):
@@ -255,8 +256,8 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type='path', required=True),
-            jvm_args=dict(type='raw'),
-            environment=dict(type='dict', default={}),
+            jvm_args=dict(type='raw', no_log=True),
+            environment=dict(type='dict', default={}, no_log=True),
             inbound_endpoints=dict(type='list', elements='dict', default=[], options=dict(
                 name=dict(type='str', required=True),
                 port=dict(type='int', required=True),
@@ -266,6 +267,7 @@ def main():
         ),
         supports_check_mode=True,
     )
+    keep_ports_visible(module)
     try:
         result = read(module.params)
     except (PortError, TomlEditError, FileProblem) as exc:

@@ -21,7 +21,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd as systemd_unit
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import system_properties
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read
 
 
 def unit_startup(module, service):
@@ -68,7 +68,8 @@ def startup_of(module, instance, running):
 
 
 def read_instances(module, instances, processes):
-    """{name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup', 'pids', 'processes'}}.
+    """{name: {'path', 'home_key', 'text' (None when unreadable), 'snapshot' (fileio.Snapshot, when read), 'problems',
+    'startup', 'pids', 'processes'}}.
 
     processes: proc_scan.carbon_processes(), read once for the host; 'processes' are those of the
     instance's home (with their argv and environ: environ values can be secrets, never return them).
@@ -76,12 +77,14 @@ def read_instances(module, instances, processes):
     current = {}
     for instance in instances:
         home = instance['home']
-        path = os.path.realpath(os.path.join(home, 'conf', 'deployment.toml'))
+        given = os.path.join(home, 'conf', 'deployment.toml')
+        path = os.path.realpath(given)
         running = proc_scan.processes_of_home(processes, home)
         entry = {'path': path, 'home_key': proc_scan.home_key(home), 'pids': [p['pid'] for p in running],
                  'processes': running, 'problems': []}
         try:
-            entry['text'] = read_text(path)
+            entry['snapshot'] = read(given)  # links checked on the way; what a write must find unchanged
+            entry['path'], entry['text'] = entry['snapshot'].path, entry['snapshot'].text
         except FileProblem as exc:
             entry['text'] = None
             entry['problems'].append('%s: %s' % (path, to_native(exc)))
