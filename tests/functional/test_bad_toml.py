@@ -223,7 +223,7 @@ def _filled(lines):
 def test_three_megabyte_file_is_edited_in_place(tmp_path, module_runner):
     """A 3 MB file (under the 4 MiB limit) whose port key is on its last lines: one line changes, every other
     byte stays."""
-    text = _filled(34000)
+    text = _filled(40000)
     assert 3 * 1024 * 1024 < len(text.encode('utf-8')) < 4 * 1024 * 1024
     path = write_conf(tmp_path, text)
     after = edited(module_runner, path, {'ports': {'http': 8281}})
