@@ -213,3 +213,48 @@ def test_a_run_after_a_kill_converges(tmp_path):
         assert first['changed'] is (start == OLD) and path.read_bytes() == NEW
         again = run_module('deployment_toml', {'path': str(path), 'ports': {'http': 8281}}, tmp_path=tmp_path)
         assert again['changed'] is False and path.read_bytes() == NEW
+
+
+# Runs the module with an audit hook that, once the module holds the lock and creates its temporary file,
+# tells the test (a marker file) and sleeps: a run stuck while holding the lock, for the test to kill.
+STUCK = r'''
+import os, runpy, sys, time
+marker = sys.argv[1]
+def hook(event, args):
+    if event == 'tempfile.mkstemp':
+        open(marker, 'w').close()
+        time.sleep(600)
+sys.addaudithook(hook)
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+'''
+
+
+def test_sigkill_of_a_run_holding_the_lock_lets_the_next_run_in(tmp_path):
+    """The lock is the kernel's (flock): it dies with its holder, so a killed run never blocks the next one,
+    and while it lives, a run that gives up names it."""
+    folder = tmp_path / 'conf'
+    folder.mkdir()
+    path = folder / 'deployment.toml'
+    path.write_bytes(OLD)
+    marker = tmp_path / 'holding'
+    stuck = subprocess.Popen([sys.executable, '-c', STUCK, str(marker), str(MODULES / 'deployment_toml.py'),
+                              args_file(str(folder), str(path), 8281)], env=ENV, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _wait in range(600):
+            if marker.exists() or stuck.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), 'the run never reached its write'
+        waiting = run_module('deployment_toml', {'path': str(path), 'ports': {'http': 8282}, 'lock_timeout': 0},
+                             tmp_path=tmp_path)
+        assert waiting['failed'] is True and 'another run holds the lock on %s (pid %d' % (folder, stuck.pid) \
+            in waiting['msg'], waiting
+    finally:
+        stuck.send_signal(signal.SIGKILL)
+        stuck.wait(timeout=120)
+    assert path.read_bytes() == OLD
+    after = run_module('deployment_toml', {'path': str(path), 'ports': {'http': 8281}, 'lock_timeout': 0},
+                       tmp_path=tmp_path)
+    assert after['changed'] is True and path.read_bytes() == NEW, after
