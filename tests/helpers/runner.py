@@ -73,3 +73,14 @@ def finish(proc, timeout=180):
         raise AssertionError('module printed no JSON: %s %s' % (out, err))
     result['_stderr'] = err
     return result
+
+
+def ansible(tmp_path, *command):
+    """(rc, stdout + stderr) of an ansible command (ansible-playbook ...) of the venv, run in tmp_path with
+    the collection of this checkout."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
+               ANSIBLE_LOCAL_TEMP=str(Path(tmp_path) / 'local-tmp'), ANSIBLE_NOCOLOR='1')
+    program = os.path.join(os.path.dirname(sys.executable), command[0])  # the venv's ansible, PATH or not
+    proc = subprocess.run([program] + list(command[1:]), capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=600, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
