@@ -212,6 +212,8 @@ def run(module):
             if params['backup'] and text is not None:
                 result['backup_file'] = backup(module, snapshot)
             write_atomic(module, snapshot.path, edit.text, unsafe_writes=params['unsafe_writes'], expect=snapshot)
+            if snapshot.hard_links:
+                module.warn(snapshot.hard_links)
         file_args = module.load_file_common_arguments(params, path=snapshot.path)
         if not module.check_mode or text is not None:
             result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])

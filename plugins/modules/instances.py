@@ -286,9 +286,11 @@ def apply(module, plan, current):
         return
     edits = [(current[result['name']]['snapshot'], result['text'].encode('utf-8')) for result in changed]
     backups = replace_all(module, edits, module.params['backup'])
-    for result in changed:
+    for (snapshot, _data), result in zip(edits, changed):
         if result['path'] in backups:
             result['backup_file'] = backups[result['path']]
+        if snapshot.hard_links:
+            module.warn(snapshot.hard_links)
 
 
 def plan_and_apply(module):

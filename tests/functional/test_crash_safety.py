@@ -1,6 +1,7 @@
 """Crash safety: the module is killed with SIGKILL while it edits a large file, many times, at random
 moments and at each of its file operations; the file is always the complete old or the complete new
-content. Concurrent runs on one file never expose a partial file and end with a valid one.
+content. Concurrent runs on one file never expose a partial file and end with a valid one. A run killed
+while it holds the lock never blocks the next one.
 
 The number of random kills is CRASH_RUNS (default 200); the work is spread over two workers, each on
 its own file, because the machine has two cores.
@@ -164,8 +165,7 @@ def test_sigkill_at_each_file_operation_leaves_old_or_new_content(tmp_path):
 
 def test_concurrent_runs_on_one_file_never_expose_a_partial_file(tmp_path):
     """Two workers edit one file at once (one the HTTP port, one the offset), while a reader checks every
-    version it sees: each is one of the four complete contents. A lost update is possible (no lock,
-    last writer wins); a broken file is not."""
+    version it sees: each is one of the complete contents; the runs take turns (the lock), none fails."""
     path = tmp_path / 'deployment.toml'
     path.write_bytes(OLD)
     valid = set(edit_ports(LARGE, {'http': port}, offset).text.encode('utf-8')

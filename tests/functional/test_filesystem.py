@@ -195,3 +195,12 @@ def test_selinux_context_is_kept(conf, module_runner):
     result = module_runner('deployment_toml', {'path': str(conf), 'ports': {'http': 8281}})
     assert result['changed'] is True and conf.read_text() == EDITED
     assert os.getxattr(conf, 'security.selinux') == context
+
+
+def test_hard_link_is_split_with_a_warning(conf, module_runner):
+    other = conf.parent / 'other-name.toml'
+    os.link(conf, other)
+    result = module_runner('deployment_toml', {'path': str(conf), 'ports': {'http': 8281}})
+    assert result['changed'] is True and conf.read_text() == EDITED and other.read_text() == TEXT
+    assert 'had 2 hard links: it was replaced by a new file, the 1 other names keep the old content' \
+        in json.dumps(result['warnings'])

@@ -65,6 +65,15 @@ class Snapshot(object):
     def text(self):
         return None if self.data is None else _decode(self.data)
 
+    @property
+    def hard_links(self):
+        """A warning when the file has other names (hard links): a replace gives the path a new file, the other
+        names keep the old content. None otherwise."""
+        if self.info is None or self.info.st_nlink < 2:
+            return None
+        return ('%s had %d hard links: it was replaced by a new file, the %d other names keep the old content; '
+                'use a symbolic link to share one file' % (self.path, self.info.st_nlink, self.info.st_nlink - 1))
+
     def check_unchanged(self):
         """Raise FileProblem when the file is no longer what was read (another program wrote it meanwhile)."""
         try:

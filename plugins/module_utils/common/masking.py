@@ -4,10 +4,10 @@
 """What Ansible masks in a module's result when environment and JVM arguments are no_log.
 
 Ansible replaces every value of a no_log option wherever it appears in the result, by '********'. The
-environment and JVM arguments MI starts with are no_log (they can carry passwords), but a variable whose
-value is only a port, an offset or a flag (MI_HTTP_PORT=8380) decides exactly what the modules must
-return: masking it would hide the port (and every 8380 in every message). Those values stay visible;
-every other one stays masked, and the modules never print one anyway.
+environment and JVM arguments MI starts with are no_log (they can carry passwords), but a value that is
+only a port, an offset or a flag (MI_HTTP_PORT=8380, -DportOffset=3) decides exactly what the modules
+must return: masking it would hide the port (and every 8380 in every message). Those values stay
+visible; every other one stays masked, and the modules never print one anyway.
 """
 
 from __future__ import absolute_import, division, print_function
