@@ -84,6 +84,9 @@ notes:
   - The firewall is read only by its state (nftables rules, firewalld zones, ufw rules); rules of other tables or chains
     that the backend does not show are not evaluated.
   - Environment values and the file's secrets are never returned; only ports, offsets and where they come from.
+    O(instances[].environment) and O(instances[].jvm_args) are C(no_log).
+  - Files are read under the rules of M(wso2ops.micro_integrator.instances) (regular files up to 4 MiB, symbolic
+    links owned by root or the file's owner).
 seealso:
   - module: wso2ops.micro_integrator.instances
   - plugin: wso2ops.micro_integrator.audit_fleet

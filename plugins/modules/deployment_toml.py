@@ -201,6 +201,9 @@ def run(module):
     result = {'changed': False, 'changes': [], 'path': path}
     with FolderLocks([] if module.check_mode else [path], params['lock_timeout']):  # from the read to the rename
         snapshot = read(path, create=params['create'])
+        if snapshot.path != path:  # a link appeared on the way since: the lock is not on its folder
+            raise FileProblem('%s changed while this run took its lock (it now leads to %s); nothing was written, '
+                              'run again' % (path, snapshot.path))
         text = snapshot.text
         edit = edit_ports(text or '', params['ports'], params['offset'])
         result.update(path=snapshot.path, changes=edit.changes, offset=edit.offset, effective_ports=edit.effective_ports,

@@ -27,7 +27,11 @@ description:
   - Fails on a file that is not valid TOML 1.0, with its line and column. Settings that MI would refuse at start-up
     (a port such as C(" 8280 "), two enabled listeners on one port) are returned in RV(problems) and shown as
     warnings, reading never fails on them.
-  - Never returns other values of the file (it holds keystore and database passwords).
+  - Never returns other values of the file (it holds keystore and database passwords). A placeholder whose value
+    is wrong is named with its source, never with the value it resolves to.
+  - Reads only a regular file up to 4 MiB (a device, FIFO, socket or larger file is refused before it is read), and
+    follows a symbolic link only when it belongs to root, to the account running the module or to the owner of
+    the file it leads to, as M(wso2ops.micro_integrator.deployment_toml) does.
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
@@ -43,9 +47,12 @@ options:
         command line), as one string or a list of arguments.
       - Used for C(-DportOffset=N) (the last one wins), C($sys{X}) placeholders, C(-Desb.debug=true) (debugger
         ports) and C(-DsynapseTest) / C(-DsynapseTestPort=N) (unit-test server).
+      - Never logged or returned (it may carry secrets); only the ports it decides are.
     type: raw
   environment:
-    description: The environment variables MI starts with, for C($env{X}) placeholders.
+    description:
+      - The environment variables MI starts with, for C($env{X}) placeholders.
+      - Never logged or returned (they may carry secrets); only the ports they decide are.
     type: dict
     default: {}
   inbound_endpoints:

@@ -279,12 +279,17 @@ def lock_paths(instances):
     return paths
 
 
-def apply(module, plan, current):
-    """Replace every changed file, all or nothing (commit.replace_all); the caller checked the plan."""
+def apply(module, plan, current, locked):
+    """Replace every changed file, all or nothing (commit.replace_all); the caller checked the plan and holds the
+    locks of the folders in locked."""
     changed = [result for result in plan['instances'] if result['changed']]
     if not changed or module.check_mode:
         return
     edits = [(current[result['name']]['snapshot'], result['text'].encode('utf-8')) for result in changed]
+    for snapshot, _data in edits:
+        if os.path.dirname(snapshot.path) not in locked:  # a link on the way changed between locking and reading
+            raise FileProblem('%s was reached through a link that changed while this run took its locks; nothing '
+                              'was written, run again' % snapshot.path)
     backups = replace_all(module, edits, module.params['backup'])
     for (snapshot, _data), result in zip(edits, changed):
         if result['path'] in backups:
@@ -298,14 +303,14 @@ def plan_and_apply(module):
     files, so two runs can never both give one port to two instances."""
     instances = module.params['instances']
     paths = [] if module.check_mode else lock_paths(instances)
-    with FolderLocks(paths, module.params['lock_timeout']):
+    with FolderLocks(paths, module.params['lock_timeout']) as locks:
         current, sockets = read_host(module, instances, module.params['check_listeners'])
         plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
         if plan['problems']:
             module.fail_json(msg='nothing was changed on this host: %s' % '; '.join(plan['problems']),
                              problems=plan['problems'], changed=False)
         try:
-            apply(module, plan, current)
+            apply(module, plan, current, locks.folders)
         except CommitFailed as exc:
             module.fail_json(msg=to_native(exc), files=exc.states, changed=exc.changed)
     return plan
