@@ -116,3 +116,21 @@ def test_the_canary_check_finds_a_printed_canary(tmp_path):
     rc, log = ansible(tmp_path, 'ansible', 'localhost', '-vvv', '-m', 'ansible.builtin.debug', '-a',
                       'msg=%s' % ENV_CANARY)
     assert rc == 0 and ENV_CANARY in log
+
+
+def test_the_environment_of_a_running_mi_holds_no_canary_in_the_output(tmp_path):
+    """Without a unit, the instances module reads what the running MI (the stand-in, a real process) started
+    with from /proc: its environment and JVM arguments, canaries included. None of it is returned."""
+    from helpers.standin_process import StandIn, free_ports, write_home
+    http, https, internal, internal_tls = free_ports(4)
+    home = write_home(tmp_path / 'mi', (
+        '[server]\noffset = "$env{MI_OFFSET}"\n[transport.http]\nlistener.port = %d\nlistener.secured_port = %d\n'
+        '[mediation]\ninternal_http_api_port = %d\ninternal_https_api_port = %d\n')
+        % (http - 5, https - 5, internal - 5, internal_tls - 5))
+    with StandIn(home, ['-Ddb.password=%s' % JVM_CANARY],
+                 env={'MI_OFFSET': '5', 'DB_PASSWORD': ENV_CANARY, 'JAVA_OPTS': '-Xmx64m'}):
+        result = run_module('instances', {'instances': [{'name': 'mi', 'home': str(home)}]}, diff=True)
+    assert result.get('failed') is not True, result
+    entry = result['instances'][0]  # MI_OFFSET is only in the running process's environment: it was read
+    assert entry['offset'] == 5 and entry['offset_source'] == 'env' and entry['ports']['http']['port'] == http
+    assert_no_canary(result)
