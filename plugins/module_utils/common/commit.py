@@ -52,8 +52,8 @@ def replace_all(module, edits, make_backups=False):
                     backups[snapshot.path] = backup(module, snapshot)
         for snapshot, data in edits:
             temps.append(prepare(module, snapshot.path, data))
-            undo.append(None if snapshot.data is None else prepare(module, snapshot.path, snapshot.data,
-                                                                    like=snapshot.info))
+            old = snapshot.data
+            undo.append(None if old is None else prepare(module, snapshot.path, old, like=snapshot.info))
         for snapshot, _data in edits:
             snapshot.check_unchanged()
     except FileProblem as exc:

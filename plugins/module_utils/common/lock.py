@@ -38,7 +38,7 @@ def holders(folder_fd):
         with open('/proc/locks') as table:
             for line in table:
                 fields = line.split()
-                if len(fields) > 5 and fields[-3] == device and fields[-4].isdigit():
+                if len(fields) > 5 and '->' not in fields and fields[-3] == device and fields[-4].isdigit():  # '->': a waiter
                     found.append(_process(int(fields[-4])))
     except (IOError, OSError):
         pass
@@ -99,5 +99,5 @@ class FolderLocks(object):
                 who = ', '.join(holders(fd)) or 'a process this user cannot see'
                 os.close(fd)
                 raise LockError('another run holds the lock on %s (%s) and did not release it within lock_timeout '
-                                  '%s seconds; wait for it to finish, or raise lock_timeout' % (folder, who, self.timeout))
+                                '%s seconds; wait for it to finish, or raise lock_timeout' % (folder, who, self.timeout))
             time.sleep(random.uniform(0.02, 0.08))  # spread the waiters, so one does not starve
