@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from helpers.runner import COLLECTIONS, run_module
+from helpers.runner import COLLECTIONS, MODULES, run_module
 
 IS_ROOT = os.geteuid() == 0
 TEXT = ('[server]\nhostname = "localhost"\n# offset  = 10\n\n[keystore.primary]\npassword = "s3cr3t"\n\n'
@@ -172,3 +172,37 @@ def test_firewall_files_get_their_documented_mode_whatever_the_umask(tmp_path, u
     result = json.loads(proc.stdout)
     assert result['modes'] == {'new.nft': '0o644', 'old.nft': '0o600'}, (result, proc.stderr)
     assert stat.S_IMODE(os.stat(folder / 'new.nft').st_mode) == 0o644 and sorted(os.listdir(folder)) == ['new.nft', 'old.nft']
+
+
+# Fault injection (a stand-in for a disk that fails between two renames): an audit hook makes the rename onto the
+# second file fail, and also the rename that would put the first one back.
+FAILING_RENAMES = r'''
+import errno, os, runpy, sys
+first, second = sys.argv[1], sys.argv[2]
+seen = []
+def hook(event, args):
+    if event == 'os.rename':
+        target = os.fsdecode(args[1])
+        seen.append(target)
+        if target == second or (target == first and seen.count(first) == 2):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+sys.addaudithook(hook)
+sys.argv = sys.argv[3:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+'''
+
+
+def test_a_file_that_cannot_be_put_back_is_reported_changed(tmp_path):
+    a, b = home(tmp_path, 'a', TEXT), home(tmp_path, 'b', TEXT)
+    args = tmp_path / 'args.json'
+    args.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': two_instances(tmp_path)}))
+    proc = subprocess.run([sys.executable, '-c', FAILING_RENAMES, str(a), str(b), str(MODULES / 'instances.py'),
+                           str(args)], capture_output=True, text=True, timeout=120, check=False,
+                          env=dict(os.environ, PYTHONPATH=str(COLLECTIONS)))
+    result = json.loads(proc.stdout)
+    assert result['failed'] is True and result['changed'] is True, result
+    assert result['msg'].startswith('some files were changed: ')
+    assert result['files'][str(a)].startswith('replaced, could not be restored: cannot replace %s: Input/output error' % a)
+    assert result['files'][str(b)].startswith('unchanged (cannot replace %s: Input/output error' % b)
+    assert a.read_text() == TEXT.replace('8280', '8281') and b.read_text() == TEXT
+    assert sorted(os.listdir(a.parent)) == ['deployment.toml'] and sorted(os.listdir(b.parent)) == ['deployment.toml']
