@@ -7,7 +7,6 @@ import stat
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import fileio
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 
 def test_read_keeps_the_bytes_and_what_it_read(tmp_path):
@@ -84,11 +83,3 @@ def test_a_refused_validation_leaves_the_file_and_no_temporary_file(tmp_path):
     with pytest.raises(fileio.FileProblem, match='refused'):
         fileio.write_atomic(None, str(path), 'new\n', validate=refuse)
     assert path.read_text() == 'old\n' and os.listdir(tmp_path) == ['rules.nft']
-
-
-def test_masking_keeps_ports_offsets_and_flags_visible():
-    class Module(object):
-        no_log_values = set(['8380', '3', 'true', '-DportOffset=5', 's3cr3t-pass', '123456', '-Ddb.password=x'])
-    module = Module()
-    keep_ports_visible(module)
-    assert module.no_log_values == set(['s3cr3t-pass', '123456', '-Ddb.password=x'])
