@@ -47,12 +47,14 @@ options:
         command line), as one string or a list of arguments.
       - Used for C(-DportOffset=N) (the last one wins), C($sys{X}) placeholders, C(-Desb.debug=true) (debugger
         ports) and C(-DsynapseTest) / C(-DsynapseTestPort=N) (unit-test server).
-      - Never logged or returned (it may carry secrets); only the ports it decides are.
+      - C(no_log), since it may carry secrets; it is
+        never logged or returned, except arguments that are only a port, offset or flag (C(-DportOffset=5)).
     type: raw
   environment:
     description:
       - The environment variables MI starts with, for C($env{X}) placeholders.
-      - Never logged or returned (they may carry secrets); only the ports they decide are.
+      - C(no_log), since they may carry secrets; they are
+        never logged or returned, except values that are only a port, offset or flag, or a path that exists.
     type: dict
     default: {}
   inbound_endpoints:

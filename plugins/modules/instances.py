@@ -76,12 +76,14 @@ options:
       jvm_args:
         description:
           - JVM arguments MI starts with besides those of its unit (a string or a list); they win.
-          - Never logged or returned (they may carry secrets); only the ports they decide are.
+          - C(no_log), since they may carry secrets; they are
+            never logged or returned, except values that are only a port, offset or flag, or a path that exists.
         type: raw
       environment:
         description:
           - Environment variables MI starts with besides those of its unit; they win.
-          - Never logged or returned (they may carry secrets); only the ports they decide are.
+          - C(no_log), since they may carry secrets; they are
+            never logged or returned, except values that are only a port, offset or flag, or a path that exists.
         type: dict
         default: {}
   reserved_ports:
