@@ -87,6 +87,9 @@ notes:
   - The firewall is read only by its state (nftables rules, firewalld zones, ufw rules); rules of other tables or chains
     that the backend does not show are not evaluated.
   - Environment values and the file's secrets are never returned; only ports, offsets and where they come from.
+    O(instances[].environment) and O(instances[].jvm_args) are C(no_log).
+  - Files are read under the rules of M(wso2ops.micro_integrator.instances) (regular files up to 4 MiB, symbolic
+    links owned by root or the file's owner).
 seealso:
   - module: wso2ops.micro_integrator.instances
   - plugin: wso2ops.micro_integrator.audit_fleet
@@ -269,6 +272,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.hos
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import inbound_endpoints, read_deployed
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 
 def _running(processes, booted):
@@ -367,8 +371,8 @@ def main():
                 home=dict(type='path', required=True),
                 service=dict(type='str'),
                 inbound_endpoints=dict(type='list', elements='dict', default=[]),
-                jvm_args=dict(type='raw'),
-                environment=dict(type='dict', default={}),
+                jvm_args=dict(type='raw', no_log=True),
+                environment=dict(type='dict', default={}, no_log=True),
                 offset=dict(type='int'),
                 ports=dict(type='dict'),
             )),
@@ -376,6 +380,7 @@ def main():
         ),
         supports_check_mode=True,
     )
+    keep_ports_visible(module)
     try:
         entries, host = read(module)
     except proc_scan.ProcUnreadable as exc:

@@ -24,7 +24,8 @@ description:
   - The file must be valid TOML 1.0 (checked with Python's C(tomllib)); anything else is refused with its
     line and column and never edited.
   - Everything is validated before the file is touched; the file is written atomically (temporary file in the
-    same folder, then rename), keeping its mode and owner. A symlinked I(path) is followed to its target.
+    same folder, then rename), keeping its mode and owner, under a lock that overlapping runs wait for. A symlinked
+    I(path) is followed to its target when the link belongs to root or to the file's owner (see the notes).
   - Values of other keys (keystore and database passwords live in the same file) never appear in the diff,
     the result or an error message.
 author:
@@ -64,15 +65,18 @@ options:
   create:
     description:
       - Create the file when it does not exist. Without it a missing file is an error.
+      - A symbolic link to a file that does not exist is refused, also with O(create=true).
     type: bool
     default: false
   backup:
     description:
-      - Keep a timestamped copy of the original file when it changes.
+      - Keep a timestamped copy of the original file when it changes, with its mode and owner, written completely
+        before the file is replaced (a full disk leaves no partial backup).
     type: bool
     default: false
 extends_documentation_fragment:
   - ansible.builtin.files
+  - wso2ops.micro_integrator.file_safety
 attributes:
   check_mode:
     support: full
@@ -171,8 +175,6 @@ backup_file:
   sample: /opt/wso2mi/conf/deployment.toml.12345.2026-11-23@10:00:00~
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
@@ -184,27 +186,41 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     unified_diff,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text, write_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import (
+    FileProblem,
+    backup,
+    read,
+    real_path,
+    write_atomic,
+)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks, LockError
 
 
 def run(module):
-    path = module.params['path'] and os.path.realpath(module.params['path'])  # '' (null) stays '' for read_text
+    params = module.params
+    path = real_path(params['path'])
     result = {'changed': False, 'changes': [], 'path': path}
-    text = read_text(path, create=module.params['create'])
-    edit = edit_ports(text or '', module.params['ports'], module.params['offset'], plan_only=module.check_mode)
-    result.update(changes=edit.changes, offset=edit.offset, effective_ports=edit.effective_ports,
-                  base_ports=edit.base_ports, ports=edit.model['ports'], notes=edit.model['notes'],
-                  changed=edit.changed or text is None)
-    if module._diff:
-        result['diff'] = {'prepared': unified_diff(text or '', edit.text, edit.changes, path)}
-    if result['changed'] and not module.check_mode:
-        if module.params['backup'] and text is not None:
-            result['backup_file'] = module.backup_local(path)
-        write_text(path, edit.text, lambda source, target: module.atomic_move(
-            source, target, unsafe_writes=module.params['unsafe_writes']))
-    file_args = module.load_file_common_arguments(module.params, path=path)
-    if not module.check_mode or text is not None:
-        result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    with FolderLocks([] if module.check_mode else [path], params['lock_timeout']):  # from the read to the rename
+        snapshot = read(path, create=params['create'])
+        if snapshot.path != path:  # a link appeared on the way since: the lock is not on its folder
+            raise FileProblem('%s changed while this run took its lock (it now leads to %s); nothing was written, '
+                              'run again' % (path, snapshot.path))
+        text = snapshot.text
+        edit = edit_ports(text or '', params['ports'], params['offset'], plan_only=module.check_mode)
+        result.update(path=snapshot.path, changes=edit.changes, offset=edit.offset, effective_ports=edit.effective_ports,
+                      base_ports=edit.base_ports, ports=edit.model['ports'], notes=edit.model['notes'],
+                      changed=edit.changed or text is None)
+        if module._diff:
+            result['diff'] = {'prepared': unified_diff(text or '', edit.text, edit.changes, snapshot.path)}
+        if result['changed'] and not module.check_mode:
+            if params['backup'] and text is not None:
+                result['backup_file'] = backup(module, snapshot)
+            write_atomic(module, snapshot.path, edit.text, unsafe_writes=params['unsafe_writes'], expect=snapshot)
+            if snapshot.hard_links:
+                module.warn(snapshot.hard_links)
+        file_args = module.load_file_common_arguments(params, path=snapshot.path)
+        if not module.check_mode or text is not None:
+            result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     return result
 
 
@@ -216,6 +232,7 @@ def main():
             ports=dict(type='dict', default={}),
             create=dict(type='bool', default=False),
             backup=dict(type='bool', default=False),
+            lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -224,7 +241,7 @@ def main():
         module.exit_json(**run(module))
     except MissingTomlkit:
         module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', 'writing the port keys into deployment.toml'))
-    except (PortError, TomlEditError, FileProblem) as exc:
+    except (PortError, TomlEditError, FileProblem, LockError) as exc:
         module.fail_json(msg='%s: %s' % (module.params['path'], to_native(exc)), changed=False)
 
 

@@ -27,7 +27,11 @@ description:
   - Fails on a file that is not valid TOML 1.0, with its line and column. Settings that MI would refuse at start-up
     (a port such as C(" 8280 "), two enabled listeners on one port) are returned in RV(problems) and shown as
     warnings, reading never fails on them.
-  - Never returns other values of the file (it holds keystore and database passwords).
+  - Never returns other values of the file (it holds keystore and database passwords). A placeholder whose value
+    is wrong is named with its source, never with the value it resolves to.
+  - Reads only a regular file up to 4 MiB (a device, FIFO, socket or larger file is refused before it is read), and
+    follows a symbolic link only when it belongs to root, to the account running the module or to the owner of
+    the file it leads to, as M(wso2ops.micro_integrator.deployment_toml) does.
 author:
   - wso2ops contributors (@wso2ops)
 requirements:
@@ -43,9 +47,14 @@ options:
         command line), as one string or a list of arguments.
       - Used for C(-DportOffset=N) (the last one wins), C($sys{X}) placeholders, C(-Desb.debug=true) (debugger
         ports) and C(-DsynapseTest) / C(-DsynapseTestPort=N) (unit-test server).
+      - C(no_log), since it may carry secrets; it is
+        never logged or returned, except arguments that are only a port, offset or flag (C(-DportOffset=5)).
     type: raw
   environment:
-    description: The environment variables MI starts with, for C($env{X}) placeholders.
+    description:
+      - The environment variables MI starts with, for C($env{X}) placeholders.
+      - C(no_log), since they may carry secrets; they are
+        never logged or returned, except values that are only a port, offset or flag, or a path that exists.
     type: dict
     default: {}
   inbound_endpoints:
@@ -227,6 +236,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 
 def _jvm_args(value):
@@ -255,8 +265,8 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type='path', required=True),
-            jvm_args=dict(type='raw'),
-            environment=dict(type='dict', default={}),
+            jvm_args=dict(type='raw', no_log=True),
+            environment=dict(type='dict', default={}, no_log=True),
             inbound_endpoints=dict(type='list', elements='dict', default=[], options=dict(
                 name=dict(type='str', required=True),
                 port=dict(type='int', required=True),
@@ -266,6 +276,7 @@ def main():
         ),
         supports_check_mode=True,
     )
+    keep_ports_visible(module)
     try:
         result = read(module.params)
     except (PortError, TomlEditError, FileProblem) as exc:

@@ -41,7 +41,8 @@ options:
         V(auto) changes nothing and warns.
       - V(nftables) keeps its own C(table inet wso2ops_mi) in C(/etc/wso2ops-mi-ports.nft), loaded at boot by
         its own unit C(wso2ops-mi-ports.service) (ordered after C(nftables.service), so a C(flush ruleset) there
-        does not lose it). It installs the table even when no other firewall is active. Its chain accepts
+        does not lose it). Both files are written atomically; when the module creates them they get mode 0644
+        whatever the umask, an existing file keeps its mode and owner. It installs the table even when no other firewall is active. Its chain accepts
         loopback and the allowed sources and drops every other source on the restricted ports; an accept in
         this table does not override a drop in another table.
       - V(firewalld) keeps service definitions C(wso2ops-mi-<instance>-<exposure>), enabled in O(firewalld_zone)
@@ -156,6 +157,13 @@ options:
         on its new ports, closes them (RV(rules_kept) lists what it will remove).
     type: bool
     default: true
+  lock_timeout:
+    description:
+      - Seconds to wait for another run of the module on this host (runs hold an exclusive C(flock) on C(/etc), the
+        folder of C(/etc/wso2ops-mi-ports.nft), from reading the firewall to the last change, for every backend)
+        before failing with a message that names the holder (pid and command). V(0) tries once.
+    type: int
+    default: 30
 attributes:
   check_mode:
     support: full
@@ -272,6 +280,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.host import Host
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks, LockError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import (
     PRIVATE_SOURCES,
     FirewallInputError,
@@ -304,6 +313,7 @@ ARGUMENT_SPEC = dict(
     firewalld_zone=dict(type='str'),
     reserved_ports=dict(type='list', elements='int', default=[22]),
     remove_stale=dict(type='bool', default=True),
+    lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
 )
 
 
@@ -367,8 +377,13 @@ def main():
         module.fail_json(msg='%s. No firewall was changed' % exc)
 
     host = Host(module)
+    # One run at a time from the read to the last change: two plans made from one state would undo each other.
     try:
-        run(module, host, desired, params)
+        with FolderLocks([] if module.check_mode or params['backend'] == 'none' else [fw_nftables.FILE],
+                         params['lock_timeout']):
+            run(module, host, desired, params)
+    except LockError as exc:
+        module.fail_json(msg='%s. No firewall was changed' % exc)
     except CollectionError as exc:
         fail(module, exc)
 

@@ -23,7 +23,13 @@ description:
   - Only what you set is enforced. An instance without O(instances[].offset) keeps the file's offset, and a port
     not listed in O(instances[].ports) keeps its value; a port set to null is removed so that MI's default applies.
   - Writes the files that change atomically (each is the complete old or the complete new file even when the
-    module is killed midway), keeping mode and owner.
+    module is killed midway), keeping mode and owner, and all or nothing as far as the file systems allow. Every new
+    file (and every backup) is written first; only then are they renamed into place. When a rename fails midway,
+    the files already replaced are put back, and RV(files) says where every file stands.
+  - Holds the lock of every instance's file (taken in one order, see the notes) from the first read to the last
+    rename and validates the whole host under them, so overlapping runs wait for each other and two runs can never
+    both give one port to two instances. Two instances whose deployment.toml is the same file (through a symbolic
+    link) are refused.
   - Reads the inbound endpoints deployed on every instance, as MI deploys them, in the same execution
     (C(repository/deployment/server/synapse-configs/default/inbound-endpoints/*.xml) and every CApp of
     C(repository/deployment/server/carbonapps/*.car), CApps nested under C(dependencies/) from MI 4.5). Each
@@ -81,10 +87,16 @@ options:
         elements: dict
         default: []
       jvm_args:
-        description: JVM arguments MI starts with besides those of its unit (a string or a list); they win.
+        description:
+          - JVM arguments MI starts with besides those of its unit (a string or a list); they win.
+          - C(no_log), since they may carry secrets; they are
+            never logged or returned, except values that are only a port, offset or flag, or a path that exists.
         type: raw
       environment:
-        description: Environment variables MI starts with besides those of its unit; they win.
+        description:
+          - Environment variables MI starts with besides those of its unit; they win.
+          - C(no_log), since they may carry secrets; they are
+            never logged or returned, except values that are only a port, offset or flag, or a path that exists.
         type: dict
         default: {}
   reserved_ports:
@@ -98,9 +110,13 @@ options:
     type: bool
     default: true
   backup:
-    description: Keep a timestamped copy of each deployment.toml that changes.
+    description:
+      - Keep a timestamped copy of each deployment.toml that changes, with its mode and owner. Every backup is
+        written completely before any file is replaced (a full disk leaves no partial backup).
     type: bool
     default: false
+extends_documentation_fragment:
+  - wso2ops.micro_integrator.file_safety
 attributes:
   check_mode:
     support: full
@@ -293,7 +309,18 @@ problems:
   returned: failure
   type: list
   elements: str
+files:
+  description:
+    - When writing failed, the state of every file that was to change, by real path, C(unchanged), C(replaced),
+      C(restored (replaced, then put back)) or C(replaced, could not be restored) with the reason. RV(changed) is
+      true when a file stayed replaced.
+  returned: failure while writing
+  type: dict
+  sample: {/opt/mi/a/conf/deployment.toml: "restored (replaced, then put back)",
+           /opt/mi/b/conf/deployment.toml: "unchanged (cannot replace ...: No space left on device ...)"}
 """
+
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -302,8 +329,11 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.interpreter import missing_library
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host, stop_warning
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, write_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.commit import CommitFailed, replace_all
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, real_path
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
            'notes', 'restart_needed', 'moved', 'listening_before', 'active', 'running', 'unresolved', 'plan',
@@ -319,14 +349,58 @@ def read_host(module, instances, check_listeners):
     return current, sockets
 
 
-def apply(module, plan):
-    """Write every changed file; nothing is written when the plan has a problem (checked by the caller)."""
-    for result in plan['instances']:
-        if not result['changed'] or module.check_mode:
-            continue
-        if module.params['backup']:
-            result['backup_file'] = module.backup_local(result['path'])
-        write_text(result['path'], result['text'], module.atomic_move)
+def lock_paths(instances):
+    """The files to lock: every deployment.toml whose folder exists (the read reports the others)."""
+    paths = []
+    for instance in instances:
+        try:
+            path = real_path(os.path.join(instance['home'], 'conf', 'deployment.toml'))
+        except FileProblem:
+            continue  # the read names the problem
+        if os.path.isdir(os.path.dirname(path)):
+            paths.append(path)
+    return paths
+
+
+def apply(module, plan, current, locked):
+    """Replace every changed file, all or nothing (commit.replace_all); the caller checked the plan and holds the
+    locks of the folders in locked."""
+    changed = [result for result in plan['instances'] if result['changed']]
+    if not changed or module.check_mode:
+        return
+    edits = [(current[result['name']]['snapshot'], result['text'].encode('utf-8')) for result in changed]
+    for snapshot, _data in edits:
+        if os.path.dirname(snapshot.path) not in locked:  # a link on the way changed between locking and reading
+            raise FileProblem('%s was reached through a link that changed while this run took its locks; nothing '
+                              'was written, run again' % snapshot.path)
+    backups = replace_all(module, edits, module.params['backup'])
+    for (snapshot, _data), result in zip(edits, changed):
+        if result['path'] in backups:
+            result['backup_file'] = backups[result['path']]
+        if snapshot.hard_links:
+            module.warn(snapshot.hard_links)
+
+
+def plan_and_apply(module):
+    """(plan, instances whose write needs tomlkit), read and applied under the locks of every file: a run that overlaps waits, then sees this one's
+    files, so two runs can never both give one port to two instances."""
+    instances = module.params['instances']
+    paths = [] if module.check_mode else lock_paths(instances)
+    with FolderLocks(paths, module.params['lock_timeout']) as locks:
+        current, sockets = read_host(module, instances, module.params['check_listeners'])
+        plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
+        if plan['problems']:
+            module.fail_json(msg='nothing was changed on this host: %s' % '; '.join(plan['problems']),
+                             problems=plan['problems'], changed=False)
+        # The plan needs no tomlkit (check mode reports it on a stock host); a write into existing tables does.
+        needs_tomlkit = [result['name'] for result in plan['instances'] if result['changed'] and result['text'] is None]
+        if needs_tomlkit and not module.check_mode:
+            module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', '%s (%s)' % (_PURPOSE, ', '.join(needs_tomlkit))))
+        try:
+            apply(module, plan, current, locks.folders)
+        except CommitFailed as exc:
+            module.fail_json(msg=to_native(exc), files=exc.states, changed=exc.changed)
+    return plan, needs_tomlkit
 
 
 def main():
@@ -339,32 +413,21 @@ def main():
                 offset=dict(type='int'),
                 ports=dict(type='dict', default={}),
                 inbound_endpoints=dict(type='list', elements='dict', default=[]),
-                jvm_args=dict(type='raw'),
-                environment=dict(type='dict', default={}),
+                jvm_args=dict(type='raw', no_log=True),
+                environment=dict(type='dict', default={}, no_log=True),
             )),
             reserved_ports=dict(type='dict', default={'22': 'ssh'}),
             check_listeners=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
+            lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
         ),
         supports_check_mode=True,
     )
-    instances = module.params['instances']
+    keep_ports_visible(module)
     try:
-        current, sockets = read_host(module, instances, module.params['check_listeners'])
-        plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
-    except (PortError, FileProblem, proc_scan.ProcUnreadable) as exc:
+        plan, needs_tomlkit = plan_and_apply(module)
+    except CollectionError as exc:
         module.fail_json(msg='nothing was changed: %s' % to_native(exc), changed=False)
-    if plan['problems']:
-        module.fail_json(msg='nothing was changed on this host: %s' % '; '.join(plan['problems']),
-                         problems=plan['problems'], changed=False)
-    # The plan needs no tomlkit (check mode reports it on a stock host); a write into existing tables does.
-    needs_tomlkit = [result['name'] for result in plan['instances'] if result['changed'] and result['text'] is None]
-    if needs_tomlkit and not module.check_mode:
-        module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', '%s (%s)' % (_PURPOSE, ', '.join(needs_tomlkit))))
-    try:
-        apply(module, plan)
-    except FileProblem as exc:
-        module.fail_json(msg=to_native(exc), changed=False)
     for result in plan['instances']:
         if stop_warning(result):
             module.warn(stop_warning(result))

@@ -1,6 +1,7 @@
 """Crash safety: the module is killed with SIGKILL while it edits a large file, many times, at random
 moments and at each of its file operations; the file is always the complete old or the complete new
-content. Concurrent runs on one file never expose a partial file and end with a valid one.
+content. Concurrent runs on one file never expose a partial file and end with a valid one. A run killed
+while it holds the lock never blocks the next one.
 
 The number of random kills is CRASH_RUNS (default 200); the work is spread over two workers, each on
 its own file, because the machine has two cores.
@@ -164,8 +165,7 @@ def test_sigkill_at_each_file_operation_leaves_old_or_new_content(tmp_path):
 
 def test_concurrent_runs_on_one_file_never_expose_a_partial_file(tmp_path):
     """Two workers edit one file at once (one the HTTP port, one the offset), while a reader checks every
-    version it sees: each is one of the four complete contents. A lost update is possible (no lock,
-    last writer wins); a broken file is not."""
+    version it sees: each is one of the complete contents; the runs take turns (the lock), none fails."""
     path = tmp_path / 'deployment.toml'
     path.write_bytes(OLD)
     valid = set(edit_ports(LARGE, {'http': port}, offset).text.encode('utf-8')
@@ -213,3 +213,48 @@ def test_a_run_after_a_kill_converges(tmp_path):
         assert first['changed'] is (start == OLD) and path.read_bytes() == NEW
         again = run_module('deployment_toml', {'path': str(path), 'ports': {'http': 8281}}, tmp_path=tmp_path)
         assert again['changed'] is False and path.read_bytes() == NEW
+
+
+# Runs the module with an audit hook that, once the module holds the lock and creates its temporary file,
+# tells the test (a marker file) and sleeps: a run stuck while holding the lock, for the test to kill.
+STUCK = r'''
+import os, runpy, sys, time
+marker = sys.argv[1]
+def hook(event, args):
+    if event == 'tempfile.mkstemp':
+        open(marker, 'w').close()
+        time.sleep(600)
+sys.addaudithook(hook)
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+'''
+
+
+def test_sigkill_of_a_run_holding_the_lock_lets_the_next_run_in(tmp_path):
+    """The lock is the kernel's (flock): it dies with its holder, so a killed run never blocks the next one,
+    and while it lives, a run that gives up names it."""
+    folder = tmp_path / 'conf'
+    folder.mkdir()
+    path = folder / 'deployment.toml'
+    path.write_bytes(OLD)
+    marker = tmp_path / 'holding'
+    stuck = subprocess.Popen([sys.executable, '-c', STUCK, str(marker), str(MODULES / 'deployment_toml.py'),
+                              args_file(str(folder), str(path), 8281)], env=ENV, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _wait in range(600):
+            if marker.exists() or stuck.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), 'the run never reached its write'
+        waiting = run_module('deployment_toml', {'path': str(path), 'ports': {'http': 8282}, 'lock_timeout': 0},
+                             tmp_path=tmp_path)
+        assert waiting['failed'] is True and 'another run holds the lock on %s (pid %d' % (folder, stuck.pid) \
+            in waiting['msg'], waiting
+    finally:
+        stuck.send_signal(signal.SIGKILL)
+        stuck.wait(timeout=120)
+    assert path.read_bytes() == OLD
+    after = run_module('deployment_toml', {'path': str(path), 'ports': {'http': 8281}, 'lock_timeout': 0},
+                       tmp_path=tmp_path)
+    assert after['changed'] is True and path.read_bytes() == NEW, after

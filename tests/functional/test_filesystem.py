@@ -76,14 +76,14 @@ def test_missing_folder_with_create_is_refused(tmp_path, module_runner):
     path = tmp_path / 'no-such-home' / 'conf' / 'deployment.toml'
     result = module_runner('deployment_toml', {'path': str(path), 'ports': {'http': 8281}, 'create': True})
     assert result['failed'] is True, result
-    assert 'cannot create a temporary file in %s: No such file or directory' % path.parent in result['msg']
+    assert 'the folder %s does not exist; check the MI home' % path.parent in result['msg']
     assert not (tmp_path / 'no-such-home').exists()
 
 
 def test_path_that_is_a_directory_is_refused(conf, module_runner):
     before = snapshot(conf)
     result = module_runner('deployment_toml', {'path': str(conf.parent), 'ports': {'http': 8281}, 'create': True})
-    assert result['failed'] is True and 'the path is a directory; give the path of deployment.toml' in result['msg']
+    assert result['failed'] is True and 'the path is a directory; give the path of the file itself' in result['msg']
     assert snapshot(conf) == before and os.path.isdir(conf.parent)
 
 
@@ -157,15 +157,17 @@ def test_symlink_target_is_edited_and_the_link_kept(tmp_path, module_runner, lin
     assert sorted(os.listdir(target.parent)) == ['deployment.toml'] and sorted(os.listdir(home)) == ['deployment.toml']
 
 
-def test_dangling_symlink_is_refused_or_its_target_created(tmp_path, module_runner):
+def test_dangling_symlink_is_refused_also_with_create(tmp_path, module_runner):
+    """A link to nothing is never followed to create a file: whoever planted it would choose where root writes."""
     target = tmp_path / 'shared' / 'deployment.toml'
     target.parent.mkdir()
     link = tmp_path / 'deployment.toml'
     link.symlink_to(target)
-    refused = module_runner('deployment_toml', {'path': str(link), 'ports': {'http': 8281}})
-    assert refused['failed'] is True and 'the file does not exist' in refused['msg'] and not target.exists()
-    created = module_runner('deployment_toml', {'path': str(link), 'ports': {'http': 8281}, 'create': True})
-    assert created['changed'] is True and link.is_symlink() and target.read_text().endswith('listener.port = 8281\n')
+    for create in (False, True):
+        refused = module_runner('deployment_toml', {'path': str(link), 'ports': {'http': 8281}, 'create': create})
+        assert refused['failed'] is True and refused['changed'] is False, refused
+        assert 'is a symbolic link to %s, which does not exist' % target in refused['msg']
+        assert not target.exists() and link.is_symlink() and sorted(os.listdir(target.parent)) == []
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason='changing the owner to another uid needs root')
@@ -193,3 +195,12 @@ def test_selinux_context_is_kept(conf, module_runner):
     result = module_runner('deployment_toml', {'path': str(conf), 'ports': {'http': 8281}})
     assert result['changed'] is True and conf.read_text() == EDITED
     assert os.getxattr(conf, 'security.selinux') == context
+
+
+def test_hard_link_is_split_with_a_warning(conf, module_runner):
+    other = conf.parent / 'other-name.toml'
+    os.link(conf, other)
+    result = module_runner('deployment_toml', {'path': str(conf), 'ports': {'http': 8281}})
+    assert result['changed'] is True and conf.read_text() == EDITED and other.read_text() == TEXT
+    assert 'had 2 hard links: it was replaced by a new file, the 1 other names keep the old content' \
+        in json.dumps(result['warnings'])

@@ -4,6 +4,7 @@ The backends' read and apply run against real firewalls in the molecule scenario
 firewalld, ufw); here only what needs no firewall: argument checks and backend none.
 """
 
+import fcntl
 import json
 import os
 import subprocess
@@ -76,3 +77,17 @@ def test_firewalld_client_missing_from_the_python_runs_the_module_again_under_th
     assert 'FAILED' in proc.stdout, proc.stdout + proc.stderr
     assert 'firewalld is not running' in proc.stdout and 'the module never starts a firewall' in proc.stdout, proc.stdout
     assert 'python3-firewall' not in proc.stdout
+
+
+def test_a_run_waits_for_another_run_and_gives_up_naming_it(module_runner):
+    """Runs hold a lock on /etc (the folder of the nftables backend's file) from reading the firewall to its last
+    change, whatever the backend; a run that cannot get it in lock_timeout changes nothing and names the holder."""
+    folder = os.open('/etc', os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        result = module_runner('firewall', {'backend': 'nftables', 'listeners': LISTENERS, 'lock_timeout': 0})
+    finally:
+        os.close(folder)
+    assert result['failed'] is True and result.get('changed') is not True, result
+    assert 'another run holds the lock on /etc (pid %d (' % os.getpid() in result['msg']
+    assert result['msg'].endswith('No firewall was changed')

@@ -2,22 +2,19 @@
 prints: module results, diffs, error messages, or `ansible-playbook -vvv` logs. Proved over the
 corpus of real MI files (the tests skip only when the corpus folder is absent).
 
-The modules take no secret option, so they need no no_log: they only ever return the values of the
-port keys and the offset, and refuse any key that names a secret.
+The modules only ever return the values of the port keys and the offset, and refuse any key that names a
+secret. The options that can carry secrets (environment, jvm_args) are no_log: test_secret_options.py.
 """
 
 import contextlib
 import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tomllib
 
 import pytest
 
-from helpers.runner import COLLECTIONS, INVALID_CORPUS_FILE, REPO, corpus_files
+from helpers.runner import INVALID_CORPUS_FILE, ansible, corpus_files
 from helpers.core_versions import patch_module_args
 
 from ansible_collections.wso2ops.micro_integrator.plugins.modules import deployment_toml, deployment_toml_info
@@ -183,15 +180,6 @@ PLAYBOOK = '''
       loop: "{{ files }}"
       failed_when: false
 '''
-
-
-def ansible(tmp_path, *command):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'local-tmp'), ANSIBLE_NOCOLOR='1')
-    program = os.path.join(os.path.dirname(sys.executable), command[0])  # the venv's ansible, PATH or not
-    proc = subprocess.run([program] + list(command[1:]), capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
-                          check=False)
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 def unwrapped(log):

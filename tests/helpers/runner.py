@@ -48,3 +48,40 @@ def run_module(name, args, check=False, diff=False, tmp_path=None, env=None):
         raise AssertionError('module %s printed no JSON: %s %s' % (name, proc.stdout, proc.stderr))
     result['_stderr'] = proc.stderr
     return result
+
+
+def start_module(name, args, folder, tag, check=False, diff=False):
+    """Start plugins/modules/<name>.py as a process without waiting (for runs that overlap); finish() reads it."""
+    args_file = Path(folder) / ('.%s-args-%s.json' % (name, tag))
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': dict(args, _ansible_check_mode=check,
+                                                                 _ansible_diff=diff)}))
+    return subprocess.Popen([sys.executable, str(MODULES / (name + '.py')), str(args_file)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(COLLECTIONS)))
+
+
+def finish(proc, timeout=180):
+    """The JSON result of a process start_module started (it is killed if it runs past timeout)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError('module run past %d s: %s' % (timeout, err[-2000:]))
+    os.unlink(proc.args[-1])
+    try:
+        result = json.loads(out)
+    except ValueError:
+        raise AssertionError('module printed no JSON: %s %s' % (out, err))
+    result['_stderr'] = err
+    return result
+
+
+def ansible(tmp_path, *command):
+    """(rc, stdout + stderr) of an ansible command (ansible-playbook ...) of the venv, run in tmp_path with
+    the collection of this checkout."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
+               ANSIBLE_LOCAL_TEMP=str(Path(tmp_path) / 'local-tmp'), ANSIBLE_NOCOLOR='1')
+    program = os.path.join(os.path.dirname(sys.executable), command[0])  # the venv's ansible, PATH or not
+    proc = subprocess.run([program] + list(command[1:]), capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=600, check=False)
+    return proc.returncode, proc.stdout + proc.stderr

@@ -11,12 +11,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
-import os
-import tempfile
-
 from ansible.module_utils.service import is_systemd_managed
+
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CommandFailed
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read, write_atomic
 
 
 class Host(object):
@@ -42,31 +40,21 @@ class Host(object):
         return rc, out, err
 
     def read(self, path):
-        """The file's text, or None when it does not exist."""
+        """The file's text, or None when it does not exist (fileio.read: regular files only, bounded size)."""
         try:
-            with open(path, 'rb') as handle:
-                return handle.read().decode('utf-8')
-        except (IOError, OSError) as exc:
-            if exc.errno == errno.ENOENT:
-                return None
-            self.fail('cannot read %s: %s' % (path, exc.strerror))
+            return read(path, create=True).text
+        except FileProblem as exc:
+            self.fail('cannot read %s: %s' % (path, exc))
 
     def write(self, path, text, mode=0o644, validate=None):
-        """Write through a temporary file in the same folder, checked with validate + [temp file] first."""
-        folder = os.path.dirname(path)
-        handle, temp = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path))
+        """Replace path atomically (fileio.write_atomic): a new file gets mode, an existing one keeps its mode and
+        owner. validate + [temporary file] must succeed before the rename."""
+        def check(temp):
+            rc, out, err = self.run(validate + [temp], check=False)
+            if rc != 0:
+                raise FileProblem('%s would not be accepted by %s: %s; it was not written'
+                                  % (path, validate[0], (err or out).strip()))
         try:
-            with os.fdopen(handle, 'wb') as out:
-                out.write(text.encode('utf-8'))
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temp, mode)
-            if validate:
-                rc, out, err = self.run(validate + [temp], check=False)
-                if rc != 0:
-                    self.fail('%s would not be accepted by %s: %s; it was not written'
-                              % (path, validate[0], (err or out).strip()))
-            self.module.atomic_move(temp, path)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+            write_atomic(self.module, path, text, mode=mode, validate=check if validate else None)
+        except FileProblem as exc:
+            self.fail(str(exc))

@@ -24,6 +24,8 @@ __metaclass__ = type
 import glob
 import re
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_environment_file
+
 SHOW_PROPERTIES = ('Id', 'LoadState', 'ActiveState', 'MainPID', 'FragmentPath', 'DropInPaths',
                    'ExecStart', 'Environment', 'EnvironmentFiles', 'TimeoutStopUSec')
 # format_timespan() units of systemd (src/basic/time-util.c), in seconds.
@@ -307,12 +309,7 @@ def parse_environment_file(text):
     return dict((name, value) for name, value in pairs.items() if valid_env_name(name)), ignored
 
 
-def _read_text(path):
-    with open(path, 'rb') as handle:
-        return handle.read().decode('utf-8')
-
-
-def service_environment(unit, read_text=_read_text):
+def service_environment(unit, read_text=read_environment_file):
     """The environment systemd gives the service: Environment=, then each EnvironmentFile= in order.
 
     Returns {'environment': {name: value}, 'sources': {name: 'Environment=' or file path},
@@ -332,7 +329,7 @@ def service_environment(unit, read_text=_read_text):
         for path in paths:
             try:
                 variables, ignored = parse_environment_file(read_text(path))
-            except (IOError, OSError, UnicodeDecodeError) as exc:
+            except (IOError, OSError, UnicodeDecodeError, FileProblem) as exc:
                 if not entry['optional']:
                     problems.append('EnvironmentFile=%s of %s cannot be read (%s): systemd will not start the unit'
                                     % (path, unit['id'] or 'the unit', getattr(exc, 'strerror', None) or exc))

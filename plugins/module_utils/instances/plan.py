@@ -159,7 +159,8 @@ def _repeated(values):
     return sorted(set(value for value in values if values.count(value) > 1))
 
 
-def _host_problems(wanted, homes):
+def _host_problems(wanted, homes, files):
+    """Names and homes given twice, and instances whose deployment.toml is one file (a link between homes)."""
     found = []
     for instance in wanted:
         if not _INSTANCE_NAME.match(str(instance['name'])):
@@ -170,6 +171,10 @@ def _host_problems(wanted, homes):
     found.extend('MI home %s is given for more than one instance (%s)' % (home, ', '.join(
         instance['name'] for instance in wanted if homes[instance['name']] == home))
         for home in _repeated(list(homes.values())))
+    found.extend('%s is the deployment.toml of more than one instance (%s, through a symbolic link); each instance '
+                 'needs a file of its own' % (path, ', '.join(i['name'] for i in wanted if files[i['name']] == path))
+                 for path in _repeated([files[i['name']] for i in wanted
+                                        if homes[i['name']] not in _repeated(list(homes.values()))]))
     return found
 
 
@@ -203,7 +208,8 @@ def plan_host(wanted, current, sockets=None, reserved=None):
     reserved: {port: holder}. Returns {'instances': [...], 'listeners': [...], 'problems': [...]}: with any
     problem nothing may be written.
     """
-    problems = _host_problems(wanted, dict((i['name'], current[i['name']]['home_key']) for i in wanted))
+    problems = _host_problems(wanted, dict((i['name'], current[i['name']]['home_key']) for i in wanted),
+                              dict((i['name'], current[i['name']]['path']) for i in wanted))
     results = []
     for instance in wanted:
         result, found = _instance(instance, current[instance['name']])

@@ -23,7 +23,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deploy
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd as systemd_unit
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import system_properties
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read
 
 
 def unit_startup(module, service):
@@ -78,8 +78,8 @@ def modified(path):
 
 
 def read_instances(module, instances, processes):
-    """{name: {'path', 'home_key', 'text' (None when unreadable), 'problems', 'startup', 'pids', 'processes',
-    'file_mtime', 'started' (when its oldest JVM started, or None),
+    """{name: {'path', 'home_key', 'text' (None when unreadable), 'snapshot' (fileio.Snapshot, when read), 'problems',
+    'startup', 'pids', 'processes', 'file_mtime', 'started' (when its oldest JVM started, or None),
     'version' (tuple or None), 'deployed' (mi.deployed.read_deployed())}}.
 
     processes: proc_scan.carbon_processes(), read once for the host; 'processes' are those of the
@@ -89,7 +89,8 @@ def read_instances(module, instances, processes):
     booted = None
     for instance in instances:
         home = instance['home']
-        path = os.path.realpath(os.path.join(home, 'conf', 'deployment.toml'))
+        given = os.path.join(home, 'conf', 'deployment.toml')
+        path = os.path.realpath(given)
         running = proc_scan.processes_of_home(processes, home)
         if running and booted is None:
             booted = proc_scan.boot_time()
@@ -98,7 +99,8 @@ def read_instances(module, instances, processes):
                  'processes': running, 'problems': [], 'file_mtime': modified(path),
                  'started': min(starts) if starts else None}
         try:
-            entry['text'] = read_text(path)
+            entry['snapshot'] = read(given)  # links checked on the way; what a write must find unchanged
+            entry['path'], entry['text'] = entry['snapshot'].path, entry['snapshot'].text
         except FileProblem as exc:
             entry['text'] = None
             entry['problems'].append('%s: %s' % (path, to_native(exc)))

@@ -40,11 +40,13 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
     parse_flag,
     parse_offset,
     parse_port,
+    placeholder_origin,
     placeholder_source,
     shifted_port_problem,
     system_properties,
 )
 
+_EXPECTED = {parse_port: 'a port from 1 to 65535', parse_offset: 'a whole number >= 0', parse_flag: 'true or false'}
 _OFFSET_SOURCE = {'env': 'env', 'sys': 'sys'}  # $ref{}, $secret{} and ${} count as the file
 INBOUND_OFFSET_KEY = 'mediation.inbound.port_offset_enable'
 
@@ -105,19 +107,25 @@ class _Reader(object):
             return Unresolved(stored), stored, True
         return self.resolver.resolve(stored, carbon=carbon), stored if has_placeholder(stored) else None, True
 
-    def parsed(self, parse, value, what):
-        """parse(value) or None, recording the problem; Unresolved stays None without a problem."""
+    def parsed(self, parse, value, what, placeholder=None):
+        """parse(value) or None, recording the problem; Unresolved stays None without a problem. A value that a
+        placeholder resolved to is never quoted (a $env{DB_PASSWORD} in the wrong key must not print the password):
+        the problem names the placeholder and where its value comes from."""
         if value is None or isinstance(value, Unresolved):
             return None
         try:
             return parse(value, what)
         except PortError as exc:
-            self.problems.append(str(exc))
+            if placeholder is None or value == placeholder:
+                self.problems.append(str(exc))
+            else:
+                self.problems.append('%s is %r: the value of %s is not %s (not shown: it may be a secret); fix it '
+                                     'there' % (what, placeholder, placeholder_origin(placeholder), _EXPECTED[parse]))
             return None
 
     def flag(self, key, default):
-        value, _placeholder, _set = self.value(key, default)
-        return self.parsed(parse_flag, value, key)
+        value, placeholder, _set = self.value(key, default)
+        return self.parsed(parse_flag, value, key, placeholder)
 
     def offset(self):
         """(offset or None, source, placeholder text or None)."""
@@ -130,7 +138,7 @@ class _Reader(object):
         if kind == 'other':  # ${X}: a system property, else an environment variable
             name = re.search(r'\$\{([^{}]*)\}', placeholder).group(1)
             kind = 'sys' if name in self.properties else 'env' if name in self.resolver.environment else None
-        return self.parsed(parse_offset, value, OFFSET_KEY), _OFFSET_SOURCE.get(kind, 'file'), placeholder
+        return self.parsed(parse_offset, value, OFFSET_KEY, placeholder), _OFFSET_SOURCE.get(kind, 'file'), placeholder
 
 
 def _served_apis(reader, protocol):
@@ -162,7 +170,7 @@ def _enabled(reader, spec):
 
 
 def _entry(reader, spec, offset, base_value, placeholder, set_in_file, enabled):
-    base = reader.parsed(parse_port, base_value, spec.key)
+    base = reader.parsed(parse_port, base_value, spec.key, placeholder)
     applied = offset if spec.offset else 0
     port = None if base is None or applied is None else base + applied
     if port is not None and shifted_port_problem(spec.key, base, applied):
@@ -325,7 +333,7 @@ def instance_model(config, jvm_args=None, environment=None, inbound_endpoints=No
     MI would refuse at start-up; placeholders without a known source are not problems.
     """
     if not isinstance(environment, (dict, type(None))):
-        raise PortError('environment is %r; give a dict of variable names to values' % (environment,))
+        raise PortError('environment is a %s; give a dict of variable names to values' % type(environment).__name__)
     reader = _Reader(config, jvm_args, environment)
     offset, source, placeholder = reader.offset()
     entries = _listener_entries(reader, offset)

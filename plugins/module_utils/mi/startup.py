@@ -35,6 +35,7 @@ import os
 import re
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd as systemd_unit
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_environment_file
 
 BOOTSTRAP_CLASS = 'org.wso2.micro.integrator.bootstrap.Bootstrap'
 SCRIPT_NAME = 'micro-integrator.sh'
@@ -226,7 +227,7 @@ def _load_env_files(paths, environment, sources, read_text, result):
     for path in paths:
         try:
             text = read_text(path)
-        except (IOError, OSError, UnicodeDecodeError) as exc:
+        except (IOError, OSError, UnicodeDecodeError, FileProblem) as exc:
             result['problems'].append('--env-file=%s cannot be read (%s): MI starts without its variables'
                                       % (path, getattr(exc, 'strerror', None) or exc))
             continue
@@ -258,12 +259,7 @@ def _script_jvm_options(command, words, environment, sources, read_text, result)
     return [(word, origin) for word in java_opts] + [(word, SCRIPT_NAME) for word in own]
 
 
-def _read_text(path):
-    with open(path, 'rb') as handle:
-        return handle.read().decode('utf-8')
-
-
-def startup(unit, read_text=_read_text):
+def startup(unit, read_text=read_environment_file):
     """What MI, started by the systemd unit, starts with.
 
     unit is systemd_unit.parse_show()'s result. Returns {'unit', 'active', 'main_pid', 'launcher'

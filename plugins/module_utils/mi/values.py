@@ -54,6 +54,14 @@ def placeholder_source(value):
     return (found.group(1) or 'other') if found else None
 
 
+def placeholder_origin(value):
+    """Where the first placeholder of a stored value takes its value from, in words (never the value)."""
+    found = _PLACEHOLDER.search(value)
+    kind, name = found.group(1), found.group(2)
+    return {'env': 'environment variable %s', 'sys': 'JVM argument -D%s', 'ref': 'key %s',
+            'secret': 'secret %s'}.get(kind, 'system property or environment variable %s') % name
+
+
 def system_properties(jvm_args):
     """{name: value} of the -Dname=value JVM arguments (a string or a list); the last one wins."""
     if jvm_args is None:

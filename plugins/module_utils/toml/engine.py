@@ -298,7 +298,8 @@ def _apply(doc, key, value):
     if value is None:
         del node[parts[-1]]
     elif depth == len(parts) - 1:
-        if parts[-1] not in node and key == OFFSET_KEY and hasattr(node, 'value'):
+        # a table split in two by other tables comes as a proxy without a body: no comment to place it after
+        if parts[-1] not in node and key == OFFSET_KEY and isinstance(node, _tomlkit().items.Table):
             _insert_offset(node, value)
         else:
             node[parts[-1]] = value
@@ -392,6 +393,15 @@ def _written_text(text, in_place, additions, keys):
     return written
 
 
+def _reparsed(written):
+    """The written text as plain data, or None when tomlkit wrote invalid TOML (it re-declares a table that
+    dotted keys already define, as [a] x.y = 1 ... [a.x.z] with a key added to a.x): never written."""
+    try:
+        return tomllib.loads(written)
+    except ValueError:
+        return None
+
+
 def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, inbound_endpoints=None,
                plan_only=False):
     """Return an EditResult for setting ports ({alias or key: port or None}) and offset.
@@ -414,7 +424,8 @@ def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, i
     if in_place and plan_only and not HAS_TOMLKIT:  # the exact lines need tomlkit; the plan does not
         return EditResult(None, changes, model)
     written = _written_text(text, in_place, additions, [change['key'] for change in changes])
-    if tomllib is not None and _pruned(tomllib.loads(written)) != _pruned(expected):  # exactly what was planned
+    reparsed = _reparsed(written) if tomllib is not None else expected
+    if reparsed is None or _pruned(reparsed) != _pruned(expected):  # exactly what was planned
         raise TomlEditError('tomlkit could not write this layout as planned (%s); edit the file by hand, it was '
                             'not changed' % ', '.join(change['key'] for change in changes))
     return EditResult(bom + _line_ending_like(text, written), changes, model)

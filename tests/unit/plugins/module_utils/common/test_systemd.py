@@ -151,7 +151,7 @@ def test_service_environment_layers_files_over_environment(tmp_path):
     ('none-*.env', False, 'EnvironmentFile=%s/none-*.env of wso2mi.service matches no file'),
     ('none-*.env', True, None),
     ('latin1.env', False, 'latin1.env of wso2mi.service cannot be read'),
-    ('.', False, 'cannot be read (Is a directory)'),
+    ('.', False, 'cannot be read (the path is a directory; give the path of the file itself)'),
 ])
 def test_a_missing_mandatory_environment_file_is_a_problem(tmp_path, path, optional, problem):
     (tmp_path / 'latin1.env').write_bytes(b'A=\xe9\n')

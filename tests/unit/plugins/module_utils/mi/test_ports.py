@@ -167,3 +167,24 @@ def test_monitoring_may_be_open_to_all_once_the_management_api_left_it():
     rules = port_map_rules(ports, None, [], 'mi', ['0.0.0.0/0'])
     assert ('management_http', 9201, '0.0.0.0/0') in [(r['name'], r['port'], r['source']) for r in rules]
     assert [r['name'] for r in port_map_rules(ports, None, [], 'mi', None)] == ['http', 'https']  # null: nobody
+
+
+@pytest.mark.parametrize('stored, environment, jvm_args, origin, expected', [
+    ('$env{DB_PASSWORD}', {'DB_PASSWORD': 'hunter2-canary'}, None, 'environment variable DB_PASSWORD',
+     'a port from 1 to 65535'),
+    ('$sys{db.password}', {}, ['-Ddb.password=hunter2-canary'], 'JVM argument -Ddb.password', 'a port from 1 to 65535'),
+    ('${DB_PASSWORD}', {'DB_PASSWORD': 'hunter2-canary'}, None, 'system property or environment variable DB_PASSWORD',
+     'a whole number >= 0'),
+], ids=['$env', '$sys', '${} offset'])
+def test_a_placeholder_resolving_to_a_bad_value_is_named_never_quoted(stored, environment, jvm_args, origin, expected):
+    key = 'offset' if expected.startswith('a whole') else 'internal_http_api_port'
+    config = {'server': {'offset': stored}} if key == 'offset' else {'mediation': {key: stored}}
+    problems = mi_ports.instance_model(config, jvm_args, environment)['problems']
+    assert problems == ["%s is %r: the value of %s is not %s (not shown: it may be a secret); fix it there"
+                        % ('server.offset' if key == 'offset' else 'mediation.' + key, stored, origin, expected)]
+    assert 'hunter2' not in str(problems)
+
+
+def test_a_bad_value_stored_in_the_file_is_still_quoted():
+    problems = mi_ports.instance_model({'mediation': {'internal_http_api_port': '80a'}})['problems']
+    assert problems == ["mediation.internal_http_api_port is '80a'; a port must be an integer from 1 to 65535"]

@@ -89,7 +89,8 @@ def test_port_values_and_placeholders(stored, base, port, source):
     ('0', 'is 0; a port must be an integer from 1 to 65535'),
     ('65536', 'is 65536'),
     ('true', 'is True (a boolean)'),
-    ('"$env{BAD}"', "is ' 80'; MI reads it with Integer.parseInt"),     # a resolved value is checked too
+    ('"$env{BAD}"', "is '$env{BAD}': the value of environment variable BAD is not a port from 1 to 65535 (not "
+                    "shown: it may be a secret)"),                      # a resolved value is checked too, never quoted
     ('"-8280"', "is '-8280'; a port must be an integer from 1 to 65535"),
 ])
 def test_values_mi_refuses_at_startup_are_problems_naming_the_key(stored, fragment):

@@ -226,3 +226,31 @@ def test_placeholders_resolve_when_their_source_is_given():
 def test_keys_that_are_not_ports_of_mi_4_are_refused_saying_what_they_are(key, fragment):
     with pytest.raises(PortError, match=fragment):
         edit_ports(SHIPPED_HEAD, {key: 8300})
+
+
+# The two shapes of the toml-test valid documents that raised instead of editing or refusing: a table split in
+# two by another table (tomlkit returns it as a proxy without a body), and a table that dotted keys define,
+# re-declared by the header tomlkit writes when a key is added to it.
+SPLIT_SERVER = {
+    'header, then its sub-table after another table': '[server]\nh = 1\n[other]\nb = 1\n[server.x]\na = 1\n',
+    'sub-table first, header after another table': '[server.x]\na = 1\n[other]\nb = 1\n[server]\nh = 1\n',
+    'shipped comment, then a split': '[server]\n# offset = 10\n[x]\n[server.y]\nz = 1\n',
+}
+
+
+@pytest.mark.parametrize('name', sorted(SPLIT_SERVER))
+def test_offset_into_a_table_split_by_another_table_is_edited(name):
+    text = SPLIT_SERVER[name]
+    result = edit_ports(text, {}, 3)
+    assert tomllib.loads(result.text) == dict(tomllib.loads(text), server=dict(tomllib.loads(text)['server'], offset=3))
+    assert [line for line in result.text.splitlines() if line not in text.splitlines()] == ['offset = 3']
+
+
+@pytest.mark.parametrize('text, key', [
+    ('[a]\nx.y = 1\n[a.x.z]\nk = 1\n', 'a.x.port'),
+    ('[a]\nx.y.w = 1\n[a.x.y.z]\nk = 1\n', 'a.x.y.port'),
+    ('[custom]\nlistener.y = 1\n[custom.listener.z]\nk = 1\n', 'custom.listener.port'),
+])
+def test_key_into_a_dotted_key_table_that_tomlkit_would_redeclare_is_refused(text, key):
+    with pytest.raises(TomlEditError, match=r'tomlkit could not write this layout as planned \(%s\)' % key):
+        edit_ports(text, {key: 9000})
