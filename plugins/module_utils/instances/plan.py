@@ -82,7 +82,7 @@ def _instance(wanted, current):
     except (PortError, TomlEditError) as exc:
         return None, problems + [str(exc)]
     ports = edit.model['ports']
-    found = features(current.get('version'), parse_plain(edit.text))
+    found = features(current.get('version'), parse_plain(current['text']))  # the edit never touches [server] graceful_shutdown_timeout
     return dict(found, **{
         'name': wanted['name'], 'home': wanted['home'], 'path': current['path'], 'service': wanted.get('service'),
         'changed': edit.changed, 'changes': edit.changes, 'text': edit.text,
