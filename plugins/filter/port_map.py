@@ -50,56 +50,11 @@ _value:
   description:
     - One entry per listener, with the fields of RV(wso2ops.micro_integrator.deployment_toml_info#module:ports).
   type: dict
-  contains:
-    key:
-      description: The deployment.toml key of the base port.
-      type: str
-    alias:
-      description: The alias, or null.
-      type: str
-    base:
-      description: The base port.
-      type: int
-    offset_applied:
-      description: Whether the offset applies to this listener.
-      type: bool
-    offset:
-      description: The offset added (0 when it does not apply).
-      type: int
-    port:
-      description: The effective port.
-      type: int
-    enabled:
-      description: Whether MI opens the listener.
-      type: bool
-    bind_address:
-      description: The bind address; null means all interfaces.
-      type: str
-    exposure:
-      description: C(public), C(monitoring) or C(management).
-      type: str
-    protocol:
-      description: C(http), C(https) or C(tcp).
-      type: str
-    transport:
-      description: Always C(tcp).
-      type: str
-    description:
-      description: What the listener is.
-      type: str
-    set_in_file:
-      description: Whether the input sets the port.
-      type: bool
-    source:
-      description: The placeholder text of the value, or null.
-      type: str
-    resolved:
-      description: Whether the port is known.
-      type: bool
-    apis:
-      description: The internal APIs served on the port.
-      type: list
-      elements: str
+  sample:
+    http: {key: transport.http.listener.port, alias: http, base: 8380, offset_applied: true, offset: 11, port: 8391,
+           enabled: true, bind_address: null, exposure: public, protocol: http, transport: tcp,
+           description: HTTP pass-through transport (API and proxy traffic), set_in_file: true, source: null,
+           resolved: true, apis: []}
 """
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import port_map

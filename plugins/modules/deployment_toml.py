@@ -152,10 +152,7 @@ ports:
   returned: success
   type: dict
   sample:
-    http: {key: transport.http.listener.port, alias: http, base: 8380, offset_applied: true, offset: 10, port: 8390,
-           enabled: true, bind_address: null, exposure: public, protocol: http, transport: tcp,
-           description: HTTP pass-through transport (API and proxy traffic), set_in_file: true, source: null,
-           resolved: true, apis: []}
+    http: {key: transport.http.listener.port, alias: http, base: 8380, offset: 10, port: 8390, set_in_file: true}
 notes:
   description: Keys of the file that name a port but are not MI listeners (outbound, ignored, legacy, unknown).
   returned: success

@@ -312,7 +312,7 @@ problems:
 files:
   description:
     - When writing failed, the state of every file that was to change, by real path, C(unchanged), C(replaced),
-      C(restored (replaced, then put back)) or C(replaced, could not be restored) with the reason. RV(changed) is
+      C(restored (replaced, then put back)) or C(replaced, could not be restored) with the reason. The task result's C(changed) is
       true when a file stayed replaced.
   returned: failure while writing
   type: dict

@@ -128,9 +128,8 @@ def read_deployed(home, environment=None, properties=None, nested=True, httpws=T
     if not httpws:
         for endpoint in endpoints:
             if endpoint['protocol'] in ('httpws', 'httpswss') and endpoint['listening']:
-                endpoint.update(listening=False, problem='%s: protocol %s needs MI 4.1 or later: MI cannot deploy the '
-                                                         'endpoint %s' % (endpoint['source'], endpoint['protocol'],
-                                                                         endpoint['name']))
+                endpoint.update(listening=False, problem='%s: protocol %s needs MI 4.1 or later: MI cannot deploy '
+                                'the endpoint %s' % (endpoint['source'], endpoint['protocol'], endpoint['name']))
     problems.extend(_same_names(endpoints))
     problems.extend(endpoint['problem'] for endpoint in endpoints if endpoint['problem'] and not endpoint['suspended'])
     return {'endpoints': endpoints, 'problems': problems}

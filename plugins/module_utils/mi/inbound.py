@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from collections import namedtuple
 from xml.parsers import expat
 

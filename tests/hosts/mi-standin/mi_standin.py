@@ -33,7 +33,7 @@ import socket
 import sys
 import threading
 import tomllib
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 import zipfile
 
 BOOTSTRAP = "org.wso2.micro.integrator.bootstrap.Bootstrap"

@@ -250,8 +250,8 @@ def test_a_deployed_endpoint_that_listens_is_expected():
 
 def test_a_deployed_endpoint_not_listening_names_the_process_holding_its_port():
     holder = {'family': 4, 'address': '0.0.0.0', 'port': 8697, 'pids': [555], 'programs': ['nginx']}
-    result = run([instance(inbound_endpoints=[deployed('Orders', 'http', 8697)])], sockets=[holder] + [
-        s for s in jvm(101, DEFAULT_PORTS)['sockets']])
+    result = run([instance(inbound_endpoints=[deployed('Orders', 'http', 8697)])], sockets=[holder] + list(
+        jvm(101, DEFAULT_PORTS)['sockets']))
     failed = [item for item in result['findings'] if item['kind'] == 'inbound_failed']
     assert [(item['severity'], item['ports']) for item in failed] == [('high', [8697])]
     assert failed[0]['message'] == (

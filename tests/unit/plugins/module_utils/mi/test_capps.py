@@ -106,8 +106,8 @@ def test_a_50_mb_capp_is_read_without_loading_it(tmp_path):
     big = make_capp(tmp_path / 'big.car', 'big', endpoints=[('Big', endpoint_xml('Big', 'http', {
         'inbound.http.port': '8403'}))], extra=[('lib_1.0.0/huge.jar', os.urandom(50 * 1024 * 1024), zipfile.ZIP_STORED)])
     assert os.path.getsize(big) > 50 * 1024 * 1024
-    outer = make_capp(tmp_path / 'outer.car', 'outer', extra=[('dependencies/big.car', big.read_bytes(),
-                                                                zipfile.ZIP_DEFLATED)])
+    nested = ('dependencies/big.car', big.read_bytes(), zipfile.ZIP_DEFLATED)
+    outer = make_capp(tmp_path / 'outer.car', 'outer', extra=[nested])
     for path, where in ((big, '%s!Big_1.0.0/Big-1.0.0.xml' % big),
                         (outer, '%s!dependencies/big.car!Big_1.0.0/Big-1.0.0.xml' % outer)):
         tracemalloc.start()
