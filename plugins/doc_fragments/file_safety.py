@@ -2,12 +2,7 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
-
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # How the modules that change files read, lock and replace them (module_utils common.fileio, lock, links).
     DOCUMENTATION = r"""
 options:

@@ -2,10 +2,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 name: audit_fleet
 short_description: Gather the port audits of many hosts into one fleet report
@@ -75,6 +71,6 @@ def audit_fleet(results, fail_on='none'):
         raise AnsibleFilterError('audit_fleet: fail_on: %s' % to_native(exc))
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {'audit_fleet': audit_fleet}

@@ -2,10 +2,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 name: audit_render
 short_description: Write the fleet port report as a self-contained HTML page, JSON or Markdown
@@ -63,6 +59,6 @@ def audit_render(report, format='html'):
     return RENDERERS[format](report)
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {'audit_render': audit_render}

@@ -2,10 +2,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 name: effective_port
 short_description: The port an MI listener uses, base port plus offset
@@ -44,6 +40,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports 
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {'effective_port': filter_errors('effective_port')(effective_port)}

@@ -2,10 +2,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 name: firewall_rules
 short_description: The allow rules a firewall needs for an MI port map
@@ -80,6 +76,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.filter_errors import filter_errors
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {'firewall_rules': filter_errors('firewall_rules')(port_map_rules)}

@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: audit_info
 short_description: Audit the ports of every WSO2 Micro Integrator instance of a host, read-only

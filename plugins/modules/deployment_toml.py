@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: deployment_toml
 short_description: Set the ports and port offset of WSO2 Micro Integrator in deployment.toml
@@ -175,14 +171,13 @@ backup_file:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.interpreter import missing_library
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
     MissingTomlkit,
-    TomlEditError,
     edit_ports,
     unified_diff,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import (
     FileProblem,
     backup,
@@ -190,7 +185,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fi
     real_path,
     write_atomic,
 )
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks, LockError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks
 
 
 def run(module):
@@ -238,7 +233,7 @@ def main():
         module.exit_json(**run(module))
     except MissingTomlkit:
         module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', 'writing the port keys into deployment.toml'))
-    except (PortError, TomlEditError, FileProblem, LockError) as exc:
+    except CollectionError as exc:
         module.fail_json(msg='%s: %s' % (module.params['path'], to_native(exc)), changed=False)
 
 

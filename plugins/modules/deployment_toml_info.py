@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: deployment_toml_info
 short_description: Read every listener port of WSO2 Micro Integrator from deployment.toml, as MI computes it
@@ -232,10 +228,11 @@ notes:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import TomlEditError, read_model
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import read_model
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import read_text
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 
@@ -279,7 +276,7 @@ def main():
     keep_ports_visible(module)
     try:
         result = read(module.params)
-    except (PortError, TomlEditError, FileProblem) as exc:
+    except CollectionError as exc:
         module.fail_json(msg='%s: %s' % (module.params['path'], to_native(exc)))
     for problem in result['problems']:
         module.warn('%s: MI would not start: %s' % (module.params['path'], problem))

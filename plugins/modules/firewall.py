@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: firewall
 short_description: Open the ports of WSO2 Micro Integrator in the host firewall, and only those

@@ -8,10 +8,6 @@ its header is clicked. Every value from the hosts is escaped: a host name, path 
 any character.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from html import escape
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import SEVERITIES, rank

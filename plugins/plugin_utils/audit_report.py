@@ -8,10 +8,6 @@ summary; render_json() and render_markdown() write it out (the HTML page is audi
 Pure functions of plain data, so that the report is tested without Ansible.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import time
 

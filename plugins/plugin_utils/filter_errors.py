@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Turn the port model's PortError into the AnsibleFilterError that Jinja users see."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import functools
 
 from ansible.errors import AnsibleFilterError

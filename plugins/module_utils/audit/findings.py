@@ -7,10 +7,6 @@ Pure data plus helpers shared by the audit module (plugins/modules/audit_info.py
 (audit_host.py) and the report on the controller (plugins/plugin_utils/audit_report.py).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from collections import namedtuple
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError

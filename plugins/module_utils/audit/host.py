@@ -11,10 +11,6 @@ and hands it to audit_host(). Three views of each instance are compared:
 * listening: the sockets the JVM really holds (proc_scan.listening_sockets(pid=N)).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 import time
 
@@ -64,7 +60,7 @@ def _labels(processes):
 
 
 # -- one instance -----------------------------------------------------------------------------------
-class _Instance(object):
+class _Instance:
     """The rows and findings of one instance, built from its read entry."""
 
     def __init__(self, entry, host):

@@ -10,10 +10,6 @@ their old content, and the result names the state of every file. Used under the 
 after checking that no file changed since it was read.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import (

@@ -7,16 +7,12 @@ Each concern has its own subclass (PortError, FileProblem, TomlEditError, ...), 
 wrong and how to fix it. Helpers raise; only modules call fail_json, through fail().
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 class CollectionError(Exception):
     """A refusal with its message; result holds extra fields of the failed task (e.g. what was applied)."""
 
     def __init__(self, msg='', **result):
-        super(CollectionError, self).__init__(msg)
+        super().__init__(msg)
         self.result = result
 
 

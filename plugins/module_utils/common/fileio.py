@@ -13,10 +13,6 @@ temporary file in the target's folder, fsynced, given the mode and owner it must
 over the target. Readers see the complete old or the complete new file, also if the process dies.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import os
 import stat
@@ -55,7 +51,7 @@ def _identity(info):
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-class Snapshot(object):
+class Snapshot:
     """What was read: the real path, the bytes (None when the file is missing) and the file's stat."""
 
     def __init__(self, path, data, info):

@@ -7,17 +7,13 @@ A thin layer over AnsibleModule, so that the backends' read and apply steps stay
 plan steps stay pure. `done` lists the actions applied so far: a failure in the middle reports them.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible.module_utils.service import is_systemd_managed
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CommandFailed
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read, write_atomic
 
 
-class Host(object):
+class Host:
     def __init__(self, module):
         self.module = module
         self.done = []

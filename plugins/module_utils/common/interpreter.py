@@ -8,10 +8,6 @@ system Python from the OS package. The result fields let a role install exactly 
 when the operator says so) instead of matching the words of an error message.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import sys
 
 

@@ -16,10 +16,6 @@ A link made by root (``/opt/mi -> /opt/wso2mi-4.3.0``) or by the file's owner (a
 from a shared folder by the account that owns it) keeps working.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import os
 import stat

@@ -12,10 +12,6 @@ Two runs that lock several folders take them in one order (sorted real paths), s
 On timeout the message names the holder, read from /proc/locks.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import fcntl
 import os
@@ -57,7 +53,7 @@ def _process(pid):
         return 'pid %d' % pid
 
 
-class FolderLocks(object):
+class FolderLocks:
     """Exclusive locks on the folders of paths, taken in sorted order; a context manager."""
 
     def __init__(self, paths, timeout=DEFAULT_TIMEOUT):

@@ -11,10 +11,6 @@ of a file or folder that exists (CARBON_HOME=/opt/mi would mask every MI home an
 Those values stay visible; every other one stays masked, and the modules never print one anyway.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import re
 

@@ -12,10 +12,6 @@ Read-only and standard library only; the proc root is a parameter so that tests 
   processes are readable only as root: such owners stay unknown (None), never guessed.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import os
 import socket

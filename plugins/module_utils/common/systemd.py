@@ -17,10 +17,6 @@ systemd 252 (Debian 12) and systemd's current source:
   from that environment when the service starts; ``systemctl show`` prints them unexpanded.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import glob
 import re
 
@@ -179,7 +175,7 @@ def parse_show(text):
     return unit
 
 
-class _EnvFileParser(object):
+class _EnvFileParser:
     """systemd's EnvironmentFile= syntax (src/basic/env-file.c, parse_env_file_internal):
     KEY=VALUE lines; '#' or ';' starts a comment line; whitespace around the key and the
     unquoted value is dropped; in an unquoted value a backslash escapes the next character and

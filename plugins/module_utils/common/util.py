@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Small helpers with no MI knowledge."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 def unique(items):
     """items without repeats, first occurrence first; works for unhashable items (dicts, lists) too."""

@@ -8,10 +8,6 @@ reports); nftables.service active with a ruleset that hooks input; or our own nf
 earlier run with backend nftables installed. Finding nothing, auto changes no firewall.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nftables as fw_nftables
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw

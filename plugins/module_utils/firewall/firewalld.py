@@ -11,10 +11,6 @@ missing or different; before such a reload it refuses to go on when a zone or po
 changes of the operator (a reload would drop them). Other services, rules and zones are never touched.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import glob
 import re
 import traceback

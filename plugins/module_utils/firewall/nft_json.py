@@ -7,10 +7,6 @@ Values this reader does not understand raise ValueError; each caller decides wha
 unrecognised rule, a rule not evaluated).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 import json
 

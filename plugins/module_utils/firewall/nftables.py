@@ -9,10 +9,6 @@ the unit's state. plan: compare with the table the desired rules give. apply: wr
 The file replaces only our table (declare, delete, define: one transaction); no other table is touched.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 import json
 import re

@@ -12,10 +12,6 @@ sources that reach a port are those every chain lets through. MI listens on IPv4
 are not evaluated.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 import re
 

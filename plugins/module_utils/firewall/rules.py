@@ -8,10 +8,6 @@ sources of each exposure class become a list of allow rules, each with its owner
 ``wso2ops-mi <instance> <name>``, and the ports where every other source must be kept out.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 import re
 from collections import namedtuple
@@ -46,7 +42,7 @@ class Desired(namedtuple('Desired', 'rules restricted skipped listeners')):
     skipped: listeners that get no rule (disabled or without a port), with the reason."""
 
 
-class Plan(object):
+class Plan:
     """What a backend will do, from what it read.
 
     actions: Action tuples in order; before/after: the owned rules as lines in the backend's own syntax

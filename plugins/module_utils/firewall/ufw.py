@@ -9,10 +9,6 @@ plan: our rules that are not wanted are deleted, wanted ones added. apply: ``ufw
 ``ufw allow ... comment ...``. Never ``ufw enable``, ``reset`` or ``default``.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import binascii
 import ipaddress
 import re

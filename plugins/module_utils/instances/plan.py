@@ -8,10 +8,6 @@ it with and the host's listening sockets, hands them here, and writes only when 
 problem at all. Only what the user sets is enforced: an offset or port not given keeps the file's.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.proc import changed_after_start

@@ -8,10 +8,6 @@ Shared by the host module (wso2ops.micro_integrator.instances) and the audit mod
 AnsibleModule (get_bin_path, run_command); everything else is plain data.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import shlex
 

@@ -12,10 +12,6 @@ Only the zip's central directory and the few small XML members needed are read, 
 hundreds of MB (connectors, jars) costs no more than its listing.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import posixpath
 import shutil
 import tempfile

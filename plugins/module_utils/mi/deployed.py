@@ -8,10 +8,6 @@ Pure Python, no Ansible, stdlib only (it runs on managed hosts). MI deploys
 ``.../local-entries/*.xml``) and every CApp of ``repository/deployment/server/carbonapps/*.car``.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import capps

@@ -12,10 +12,6 @@ by parameters.resolve_text), an XML child (never a port), or ``key=`` naming a l
 The protocols and their port parameters: MI-FACTS.md, "Ports from deployed artifacts".
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from xml.etree import ElementTree
 from collections import namedtuple
 from xml.parsers import expat

@@ -7,10 +7,6 @@ Built from MI's config tool (key-mappings.json, default.json, templates) and its
 summarised in MI-FACTS.md. Pure data plus one classifier; no Ansible.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 from collections import namedtuple
 

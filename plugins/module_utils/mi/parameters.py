@@ -12,10 +12,6 @@ letters, digits and ``_`` after the prefix; anything else is taken as it is. A v
 the endpoint's deployment in MI; here it is reported, never guessed.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import re
 
@@ -91,7 +87,7 @@ def properties_file(home, properties):
     return path if os.path.isabs(path) else os.path.join(home, path)
 
 
-class ParameterContext(object):
+class ParameterContext:
     """What an MI instance resolves parameters from: its environment, its -D properties, its properties file
     (path and {key: value}, or None when missing or unreadable) and the local entries ({key: text, or None for
     an entry that holds XML})."""

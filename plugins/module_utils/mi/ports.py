@@ -10,10 +10,6 @@ Offset: -DportOffset, else ``[server] offset``, else 10; a manual offset replace
 some listeners take the offset; enable flags and the internal APIs' protocols decide which open.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 import re
 
@@ -71,7 +67,7 @@ def effective_port(base, offset=DEFAULT_OFFSET):
     return base + offset
 
 
-class _Reader(object):
+class _Reader:
     """Reads values of one instance, collecting every problem instead of stopping at the first."""
 
     def __init__(self, config, jvm_args, environment):

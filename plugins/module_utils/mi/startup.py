@@ -27,10 +27,6 @@ wso2/micro-integrator) and MI's launcher ``org.wso2.micro.integrator.server.Main
   line) and _JAVA_OPTIONS (after it).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import re
 

@@ -12,10 +12,6 @@ A placeholder whose source is unknown is *unresolved*: never an error when readi
 overwritten unless the user asks to set that very key.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 import shlex
 
@@ -34,7 +30,7 @@ class PortError(CollectionError, ValueError):
     """A port, offset, key or network that MI would not accept, with the fix in the message."""
 
 
-class Unresolved(object):
+class Unresolved:
     """A value whose placeholder has no known source (e.g. $env{X} without the environment)."""
 
     def __init__(self, placeholder):
@@ -81,7 +77,7 @@ def system_properties(jvm_args):
     return properties
 
 
-class Resolver(object):
+class Resolver:
     """Substitutes MI's placeholders in stored values from what MI starts with.
 
     lookup(key) returns the stored value of another key (for $ref{}), or None.

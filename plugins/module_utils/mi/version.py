@@ -12,10 +12,6 @@ Graceful shutdown: CT/default.json ``server.gracefulShutdownEnabled`` true and `
 (CT/key-mappings.json), on by default from 4.5 (MI-FACTS.md, "MI versions").
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import re
 

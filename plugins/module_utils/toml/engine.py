@@ -8,29 +8,17 @@ A key is found in whichever TOML spelling the file uses (dotted key in its table
 nested table, top-level dotted key) because tomlkit resolves all three to one path.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import copy
 import difflib
 import re
+from collections.abc import Mapping
+from importlib.util import find_spec
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's compile test
-    Mapping = dict
-
-try:
-    from importlib.util import find_spec
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's compile test
-    find_spec = None
-
 # tomlkit is imported only by an edit that writes into existing tables: reading, planning, converged runs
 # and edits that only add whole tables never pay for its import (a noticeable share of a module run).
-HAS_TOMLKIT = find_spec is not None and find_spec('tomlkit') is not None
+HAS_TOMLKIT = find_spec('tomlkit') is not None
 TOMLKIT_IMPORT_ERROR = None if HAS_TOMLKIT else "ImportError: No module named 'tomlkit'"
 
 
@@ -196,7 +184,7 @@ def _insert_offset(table, value):
     table['offset'] = value
 
 
-class EditResult(object):
+class EditResult:
     """What an edit produced: the new text, the changes and the port model of the result.
 
     text is None when the edit was only planned: writing the keys into existing tables needs tomlkit, which

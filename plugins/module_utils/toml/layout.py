@@ -9,10 +9,6 @@ comments and multi-line arrays are skipped, so their content is never taken for 
 engine re-parses every result, so a layout this scanner misreads is refused, never written.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 from collections import namedtuple
 
@@ -40,7 +36,7 @@ def header_name(text):
     return tuple(parts) or None
 
 
-class _Scanner(object):
+class _Scanner:
     """Tracks multi-line strings and open brackets across the lines of a TOML document."""
 
     def __init__(self):
