@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 # What the block's commands must have printed: the demo's last task and the module's documentation.
-EXPECTED = ('TASK [Remove the temporary MI home]', 'wso2ops.micro_integrator.instances', 'failed=0')
+EXPECTED = ('TASK [Remove the temporary MI homes]', 'wso2ops.micro_integrator.instances', 'failed=0')
 
 
 def install_block(readme):
