@@ -33,8 +33,13 @@ def run_adhoc(python, module, args, check=False):
             '-e', 'ansible_python_interpreter=%s' % python, '--diff'] + (['--check'] if check else [])
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, env=dict(
         os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'),
-        ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='json'))
-    return json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+        ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='minimal', ANSIBLE_CALLBACK_RESULT_FORMAT='json'))
+    # The minimal callback of every supported ansible-core (the json callback is not in ansible-core 2.16) prints
+    # the diff, then `localhost | STATUS => {json}`; the diff and the status go back into the result.
+    diff, sep, rest = proc.stdout.partition('localhost | ')
+    assert sep, proc.stdout + proc.stderr
+    status, _arrow, result = rest.partition(' => ')
+    return dict(json.loads(result), failed=status.startswith('FAILED'), diff={'prepared': diff})
 
 
 def test_check_mode_plans_without_tomlkit(tmp_path, bare_python):

@@ -7,7 +7,7 @@ A thin layer over AnsibleModule, so that the backends' read and apply steps stay
 plan steps stay pure. `done` lists the actions applied so far: a failure in the middle reports them.
 """
 
-from ansible.module_utils.service import is_systemd_managed
+import os
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CommandFailed
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read, write_atomic
@@ -26,8 +26,9 @@ class Host:
         return self.module.get_bin_path(name)
 
     def systemd(self):
-        """Whether systemd runs the host (sd_booted's test, with systemctl present)."""
-        return is_systemd_managed(self.module)
+        """Whether systemd runs the host: sd_booted's test, with systemctl present (ansible-core's
+        is_systemd_managed does the same from 2.17 on; the collection supports 2.16)."""
+        return os.path.isdir('/run/systemd/system') and bool(self.which('systemctl'))
 
     def run(self, argv, check=True):
         rc, out, err = self.module.run_command(argv, environ_update={'LC_ALL': 'C'})
