@@ -8,12 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ansible.release import __version__ as ansible_version
+
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS = REPO / '.build' / 'collections'
 CORPUS = REPO.parent / 'shared' / 'corpus' / 'wso2-micro-integrator'
 INVALID_CORPUS_FILE = 'distribution__src__resources__config-tool__deployment-full.toml'
 MODULES = REPO / 'plugins' / 'modules'
 FIXTURES = REPO / 'tests' / 'fixtures'
+# ansible-core 2.21 returns `invocation` only when the controller asks for it; older ones always return it
+# (and refuse the unknown internal argument).
+INJECTS_INVOCATION = tuple(int(part) for part in ansible_version.split('.')[:2]) >= (2, 21)
 
 
 def corpus_files():
@@ -33,6 +38,8 @@ def write_conf(tmp_path, data):
 def run_module(name, args, check=False, diff=False, tmp_path=None, env=None):
     """Run plugins/modules/<name>.py as Ansible does (a process reading its args file); return its JSON."""
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    if INJECTS_INVOCATION:  # as a controller with INJECT_INVOCATION on asks (2.21+): the masking must hold there too
+        payload['_ansible_inject_invocation'] = True
     args_dir = Path(tmp_path or os.environ.get('TMPDIR', '/tmp'))
     args_file = args_dir / ('.%s-args-%d.json' % (name, os.getpid()))
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': payload}))
