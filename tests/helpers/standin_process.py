@@ -106,16 +106,21 @@ class StandIn(object):
         self.stop()
 
 
+def _read_to_close(conn):
+    """Every byte the peer sends until it closes the connection."""
+    data = b''
+    while True:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def http_get(port, path, host='127.0.0.1', timeout=5.0):
     """(status line, headers text, body) of `GET path` over a fresh connection."""
     with socket.create_connection((host, port), timeout=timeout) as conn:
         conn.sendall(('GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' % (path, host)).encode())
-        data = b''
-        while True:
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = _read_to_close(conn)
     head, _sep, body = data.decode().partition('\r\n\r\n')
     status, _sep, headers = head.partition('\r\n')
     return status, headers, body
@@ -124,12 +129,7 @@ def http_get(port, path, host='127.0.0.1', timeout=5.0):
 def bare_answer(port, host='127.0.0.1', timeout=5.0):
     """What a client that connects and sends nothing reads (as molecule's probe.py does)."""
     with socket.create_connection((host, port), timeout=timeout) as conn:
-        data = b''
-        while True:
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = _read_to_close(conn)
     return data.decode().partition('\r\n\r\n')[2]
 
 

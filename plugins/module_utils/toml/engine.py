@@ -19,7 +19,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.er
 # tomlkit is imported only by an edit that writes into existing tables: reading, planning, converged runs
 # and edits that only add whole tables never pay for its import (a noticeable share of a module run).
 HAS_TOMLKIT = find_spec('tomlkit') is not None
-TOMLKIT_IMPORT_ERROR = None if HAS_TOMLKIT else "ImportError: No module named 'tomlkit'"
 
 
 class MissingTomlkit(CollectionError, ImportError):
@@ -476,5 +475,5 @@ def unified_diff(before, after, changes, path='deployment.toml'):
     return '\n'.join(lines) + ('\n' if lines else '')
 
 
-__all__ = ['ALIASES', 'EditResult', 'HAS_TOMLKIT', 'MissingTomlkit', 'TOMLKIT_IMPORT_ERROR', 'TomlEditError', 'edit_ports',
+__all__ = ['ALIASES', 'EditResult', 'HAS_TOMLKIT', 'MissingTomlkit', 'TomlEditError', 'edit_ports',
            'parse_document', 'parse_plain', 'planned_diff', 'read_model', 'read_value', 'unified_diff']
