@@ -32,3 +32,20 @@ options:
     elements: str
     default: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, "fc00::/7"]
 """
+
+    # The firewall options besides the sources, for the modules that change a firewall.
+    FIREWALL = r"""
+options:
+  inbound_sources:
+    description:
+      - Networks allowed to reach an inbound endpoint, by endpoint name, for example C(HL7Orders) mapped to
+        C([192.0.2.0/24]). An endpoint listed here is open to those networks only (an empty list keeps it closed to
+        all but loopback); the others follow their exposure class (C(public) listeners follow O(public_sources)).
+      - Rules are named after the endpoint, so removing the CApp or file that deploys it removes exactly its rules
+        on the next run.
+    type: dict
+    default: {}
+  firewalld_zone:
+    description: firewalld zone of the services and rich rules; null means firewalld's default zone.
+    type: str
+"""

@@ -105,40 +105,6 @@ options:
       offset_applied:
         description: Whether the port offset was added to the port (informative).
         type: bool
-  inbound_sources:
-    description:
-      - Networks allowed to reach an inbound endpoint, by endpoint name, for example C(HL7Orders) mapped to
-        C([192.0.2.0/24]). An endpoint listed here is open to those networks only (an empty list keeps it closed to
-        all but loopback); the others follow their exposure class (C(public) listeners follow O(public_sources)).
-      - Rules are named after the endpoint, so removing the CApp or file that deploys it removes exactly its rules
-        on the next run.
-    type: dict
-    default: {}
-  public_sources:
-    description:
-      - Networks (IPv4 or IPv6 address or CIDR) allowed to reach C(public) listeners. Null means any address,
-        an empty list nobody.
-    type: list
-    elements: str
-  management_sources:
-    description:
-      - Networks allowed to reach C(management) listeners. Empty (or null) keeps them closed to all but loopback.
-    type: list
-    elements: str
-    default: []
-  monitoring_sources:
-    description:
-      - Networks allowed to reach C(monitoring) listeners. Empty (or null) closes them to all but loopback.
-      - The default, the private and shared ranges, keeps load balancers, Kubernetes nodes and Prometheus inside the
-        network working, while the world cannot reach the Management API over HTTP that shares this port. Add the
-        ranges of a cloud load balancer that probes from public addresses. C([management_api] protocols = "https")
-        in deployment.toml takes the Management API off this port.
-    type: list
-    elements: str
-    default: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7]
-  firewalld_zone:
-    description: firewalld zone of the services and rich rules; null means firewalld's default zone.
-    type: str
   reserved_ports:
     description: Ports no listener may have (a rule there could lock an operator out). Port 22 is always refused.
     type: list
@@ -160,6 +126,9 @@ options:
         before failing with a message that names the holder (pid and command). V(0) tries once.
     type: int
     default: 30
+extends_documentation_fragment:
+  - wso2ops.micro_integrator.sources
+  - wso2ops.micro_integrator.sources.firewall
 attributes:
   check_mode:
     support: full
@@ -270,24 +239,15 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import detect as fw_detect
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import firewalld as fw_firewalld
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nftables as fw_nftables
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import reconcile
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.host import Host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks, LockError
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import (
-    PRIVATE_SOURCES,
-    FirewallInputError,
-    desired_rules,
-    endpoint_sources,
-    exposure_sources,
-    family,
-)
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import FirewallInputError
 
 ARGUMENT_SPEC = dict(
-    backend=dict(type='str', default='auto', choices=['auto', 'nftables', 'firewalld', 'ufw', 'none']),
+    reconcile.OPTIONS,
+    backend=dict(type='str', default='auto', choices=reconcile.BACKENDS),
     listeners=dict(type='list', elements='dict', required=True, options=dict(
         instance=dict(type='str', required=True),
         name=dict(type='str', required=True),
@@ -302,114 +262,38 @@ ARGUMENT_SPEC = dict(
         artifact=dict(type='str'),
         offset_applied=dict(type='bool'),
     )),
-    inbound_sources=dict(type='dict', default={}),
-    public_sources=dict(type='list', elements='str'),
-    management_sources=dict(type='list', elements='str', default=[]),
-    monitoring_sources=dict(type='list', elements='str', default=list(PRIVATE_SOURCES)),
-    firewalld_zone=dict(type='str'),
     reserved_ports=dict(type='list', elements='int', default=[22]),
     remove_stale=dict(type='bool', default=True),
     lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
 )
 
 
-def read_and_plan(host, backend, desired, params):
-    """(backend, detection reason, plan, kept) after reading the host; plan None for backend none. kept: the lines
-    a run with remove_stale would remove, kept by this one."""
-    reason = None
-    units = {}
-    if backend in ('auto', 'nftables'):
-        units = fw_detect.read_units(host)
-    input_chains = None
-    if backend == 'auto':
-        state = fw_detect.read(host, units)
-        backend, reason = fw_detect.choose(state)
-        input_chains = state['input_chains'] if backend == 'nftables' else None
-    if backend == 'nftables':
-        current, planner = fw_nftables.read(host, units, input_chains), fw_nftables.plan
-    elif backend == 'firewalld':
-        current, planner = fw_firewalld.read(host, params['firewalld_zone'], desired), fw_firewalld.plan
-    elif backend == 'ufw':
-        current, planner = fw_ufw.read(host), fw_ufw.plan
-    else:
-        return backend, reason, None, []
-    complete = planner(desired, current)
-    if params['remove_stale']:
-        return backend, reason, complete, []
-    return backend, reason, planner(desired, current, keep=True), complete.removed
-
-
-APPLY = {'nftables': fw_nftables.apply, 'firewalld': fw_firewalld.apply, 'ufw': fw_ufw.apply}
-
-
-def summary(backend, plan, check_mode, kept=()):
-    if plan is None:
-        return 'no firewall changed (backend none)'
-    stale = '; %d rules of before kept (remove_stale false)' % len(kept) if kept else ''
-    if not plan.actions:
-        return '%s: no change%s' % (backend, stale)
-    return '%s: %s%d rules added, %d removed (%d steps)%s' % (
-        backend, 'check mode, would have ' if check_mode else '', len(plan.added), len(plan.removed), len(plan.actions),
-        stale)
-
-
-def plan_line(backend, plan, kept):
-    """The firewall part of a plan, for humans: what it adds, removes and keeps, or that nothing guards MI."""
-    if plan is None or not plan.guarded:
-        return '%s: nothing guards the MI ports, the Management API included' % backend
-    line = '%s: add %s; remove %s' % (backend, '; '.join(plan.added) or 'nothing', '; '.join(plan.removed) or 'nothing')
-    return line + ('; kept until MI listens on its new ports: %s' % '; '.join(kept) if kept else '')
-
-
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     try:
-        sources = exposure_sources(params['public_sources'], params['management_sources'],
-                                   params['monitoring_sources'])
-        desired = desired_rules(params['listeners'], sources, params['reserved_ports'],
-                                endpoint_sources(params['inbound_sources']))
+        wanted = reconcile.desired(params['listeners'], params, params['reserved_ports'])
     except FirewallInputError as exc:
         module.fail_json(msg='%s. No firewall was changed' % exc)
-
     host = Host(module)
-    # One run at a time from the read to the last change: two plans made from one state would undo each other.
     try:
-        with FolderLocks([] if module.check_mode or params['backend'] == 'none' else [fw_nftables.FILE],
+        chosen = reconcile.choose(host, params['backend'])
+        # One run at a time from the read to the last change: two plans made from one state would undo each other.
+        with FolderLocks([] if module.check_mode or chosen.backend == 'none' else [reconcile.LOCKED_FILE],
                          params['lock_timeout']):
-            run(module, host, desired, params)
+            plan, kept = reconcile.read_and_plan(host, chosen, wanted, params['firewalld_zone'], params['remove_stale'])
+            result = reconcile.result(chosen, wanted, plan, kept, params['backend'], module.check_mode)
+            if plan is not None and plan.problems:
+                module.fail_json(**dict(result, msg='; '.join(plan.problems), changed=False))
+            reconcile.apply(host, chosen, plan, module.check_mode)
     except LockError as exc:
         module.fail_json(msg='%s. No firewall was changed' % exc)
     except CollectionError as exc:
         fail(module, exc)
-
-
-def run(module, host, desired, params):
-    backend, reason, plan, kept = read_and_plan(host, params['backend'], desired, params)
-    result = dict(
-        changed=False, backend=backend, guarded=None, actions=[], rules_added=[], rules_removed=[], rules_kept=kept,
-        rules=[dict(rule._asdict(), family=family(rule.source)) for rule in desired.rules],
-        restricted_ports=desired.restricted, skipped_listeners=desired.skipped)
-    if reason:
-        result['detected'] = reason
-    if plan is None:
-        if params['backend'] == 'auto':
-            result['guarded'] = False
-            module.warn(fw_detect.NO_FIREWALL)
-        result.update(msg=summary(backend, None, module.check_mode), plan=plan_line(backend, None, kept))
-        module.exit_json(**result)
-    if plan.problems:
-        module.fail_json(msg='; '.join(plan.problems), **result)
-    for warning in plan.warnings:
+    for warning in reconcile.warnings(chosen, plan, params['backend']):
         module.warn(warning)
-    if plan.actions and not module.check_mode:
-        APPLY[backend](host, plan.actions)
-    result.update(changed=bool(plan.actions), guarded=plan.guarded, actions=[a.text for a in plan.actions],
-                  rules_added=plan.added, rules_removed=plan.removed, msg=summary(backend, plan, module.check_mode, kept),
-                  plan=plan_line(backend, plan, kept))
-    if module._diff:
-        result['diff'] = {'before': plan.diff[0], 'after': plan.diff[1],
-                          'before_header': '%s (owned objects)' % backend, 'after_header': '%s (owned objects)' % backend}
+    if module._diff and plan is not None:
+        result['diff'] = reconcile.diff(chosen.backend, plan)
     module.exit_json(**result)
 
 

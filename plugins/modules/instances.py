@@ -36,6 +36,12 @@ description:
   - Returns per instance the changes, the real port map (what MI will listen on after a restart) and whether a
     restart is needed, which is only when what MI listens on changes, not when a file changed without moving
     a listener. RV(listeners) is the flat list that M(wso2ops.micro_integrator.firewall) takes.
+  - With O(firewall), reconciles the host firewall in the same execution, as M(wso2ops.micro_integrator.firewall)
+    does (the same code): after the files, it makes the objects it owns match the listeners of the plan, and
+    changes nothing when they already do. While an instance still listens on ports its plan moves (it runs and needs
+    a restart), the firewall keeps the rules of those ports (make before break); a later run, or the firewall module
+    with O(wso2ops.micro_integrator.firewall#module:remove_stale=true), closes them once MI listens on its new ports.
+    The firewall is read and planned before the first file is written: a firewall problem writes nothing.
   - Returns per instance the MI version (from C(<home>/updates/product.txt)), whether it serves C(/liveness) and
     how long its graceful shutdown may hold the ports, for the restart and health checks of the role.
 author:
@@ -96,13 +102,28 @@ options:
         type: dict
         default: {}
   reserved_ports:
-    description: Ports no instance may use, mapped to what holds them.
+    description: Ports no instance may use, mapped to what holds them; the firewall part never writes a rule for them.
     type: dict
     default: {"22": ssh}
   check_listeners:
     description:
       - Refuse ports that processes other than the instances' own JVMs already listen on (from C(/proc/net/tcp)
         and C(/proc/net/tcp6); run as root so that the owner of every socket can be seen).
+    type: bool
+    default: true
+  firewall:
+    description:
+      - The firewall to reconcile with the listeners of the plan, in the same execution, as
+        M(wso2ops.micro_integrator.firewall) takes it in O(wso2ops.micro_integrator.firewall#module:backend) (V(auto):
+        the firewall that is active, none when none is).
+      - V(none) (the default) reads and changes no firewall and returns no RV(firewall).
+    type: str
+    choices: [auto, nftables, firewalld, ufw, none]
+    default: none
+  write_files:
+    description:
+      - V(false) plans the files as check mode does and writes none, while the firewall part is applied (the role's
+        C(--tags mi_ports_firewall)). RV(instances[].changed) then says what a write would change.
     type: bool
     default: true
   backup:
@@ -113,16 +134,21 @@ options:
     default: false
 extends_documentation_fragment:
   - wso2ops.micro_integrator.file_safety
+  - wso2ops.micro_integrator.sources
+  - wso2ops.micro_integrator.sources.firewall
 attributes:
   check_mode:
     support: full
     description:
-      - Reads and plans; reports the changes and the resulting port maps, writes nothing.
+      - Reads and plans; reports the changes and the resulting port maps, writes nothing, changes no firewall (RV(firewall)
+        says what a real run would change).
       - Needs no tomlkit. When the host lacks it and a real run would need it, the result says so (RV(missing_library),
         RV(python)) and the diff shows the planned keys one per line instead of the exact lines.
   diff_mode:
     support: full
-    description: A unified diff of the changed lines of each file, with line numbers and without context lines.
+    description:
+      - A unified diff of the changed lines of each file, with line numbers and without context lines.
+      - With O(firewall), a second diff, the objects the firewall part owns before and after, in the backend's syntax.
   platform:
     support: full
     platforms: posix
@@ -142,6 +168,14 @@ EXAMPLES = r"""
     instances:
       - {name: orders, home: /opt/mi/orders, service: mi-orders}
       - {name: billing, home: /opt/mi/billing, service: mi-billing, offset: 11}
+  register: mi
+
+- name: The same, and the firewall that is active opened for every listener, in the same execution
+  wso2ops.micro_integrator.instances:
+    instances:
+      - {name: orders, home: /opt/mi/orders, service: mi-orders}
+    firewall: auto
+    management_sources: [192.0.2.0/24]
   register: mi
 
 - name: Instances whose listeners moved
@@ -278,6 +312,16 @@ plan:
   type: list
   elements: str
   sample: ['orders: http 8293 (was 8290), https 8256 (was 8253); offset 13 (file); file: server.offset unset -> 13; restart needed']
+firewall:
+  description:
+    - The firewall part of the run, with O(firewall) other than V(none), as M(wso2ops.micro_integrator.firewall)
+      returns it (C(backend), C(detected), C(guarded), C(plan), C(rules), C(rules_added), C(rules_removed),
+      C(rules_kept), C(restricted_ports), C(skipped_listeners), C(actions), C(msg)), with C(changed) and the
+      C(warnings) of the firewall alone.
+  returned: when O(firewall) is not V(none)
+  type: dict
+  sample: {backend: nftables, detected: "nftables.service is active and its ruleset hooks input (table inet filter)",
+           guarded: true, changed: false, plan: "nftables: add nothing; remove nothing", rules_kept: [], warnings: []}
 missing_library:
   description:
     - The Python library a write needs and the interpreter cannot import (C(tomlkit)). On failure (nothing was
@@ -322,6 +366,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances import read as host_read
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import reconcile
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.host import Host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.interpreter import missing_library
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host, stop_warning
@@ -377,11 +423,54 @@ def apply(module, plan, current, locked):
             module.warn(snapshot.hard_links)
 
 
+def live_moves(plan):
+    """Whether an instance still listens on ports that its plan moves: the firewall keeps the ports of before."""
+    return any(result['restart_needed'] and result['running'] for result in plan['instances'])
+
+
+class Firewall:
+    """The firewall part of the run: the backend chosen before any lock, then read, planned and applied
+    (reconcile, as the firewall module does) for the listeners of the plan."""
+
+    def __init__(self, module, host):
+        self.module, self.host, self.params = module, host, module.params
+        reconcile.sources(self.params)  # refuse what is not a network before anything is read
+        self.chosen = reconcile.choose(host, self.params['firewall'])
+        self.plan = None
+
+    def lock_paths(self):
+        return [] if self.chosen.backend == 'none' else [reconcile.LOCKED_FILE]
+
+    def read_and_plan(self, plan):
+        reserved = [int(port) for port in self.params['reserved_ports']]
+        self.wanted = reconcile.desired(plan['listeners'], self.params, reserved)
+        self.plan, kept = reconcile.read_and_plan(self.host, self.chosen, self.wanted, self.params['firewalld_zone'],
+                                                  remove_stale=not live_moves(plan))
+        self.result = reconcile.result(self.chosen, self.wanted, self.plan, kept, self.params['firewall'],
+                                       self.module.check_mode)
+        self.result['warnings'] = reconcile.warnings(self.chosen, self.plan, self.params['firewall'])
+        return self.plan.problems if self.plan is not None else []
+
+    def apply(self, written):
+        try:
+            reconcile.apply(self.host, self.chosen, self.plan, self.module.check_mode)
+        except CollectionError as exc:
+            done = exc.result.get('applied', [])
+            self.module.fail_json(**dict(exc.result, msg='%s; the firewall was not completed: %s' % (
+                'the files that change were written (%s)' % ', '.join(written) if written else 'no file was changed',
+                to_native(exc)), firewall=dict(self.result, changed=bool(done), actions=done),
+                changed=bool(written or done)))
+
+
 def plan_and_apply(module):
-    """(plan, instances whose write needs tomlkit), read and applied under the locks of every file: a run that overlaps waits, then sees this one's
-    files, so two runs can never both give one port to two instances."""
+    """(plan, instances whose write needs tomlkit, firewall or None), read and applied under the locks of every file
+    (and of the firewall): a run that overlaps waits, then sees this one's files, so two runs can never both give one
+    port to two instances. Everything is read and checked before the first change."""
     instances = module.params['instances']
-    paths = [] if module.check_mode else lock_paths(instances)
+    writing = module.params['write_files'] and not module.check_mode
+    firewall = Firewall(module, Host(module)) if module.params['firewall'] != 'none' else None
+    paths = [] if module.check_mode else (lock_paths(instances) if writing else []) + (
+        firewall.lock_paths() if firewall else [])
     with FolderLocks(paths, module.params['lock_timeout']) as locks:
         current, sockets = read_host(module, instances, module.params['check_listeners'])
         plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
@@ -390,13 +479,20 @@ def plan_and_apply(module):
                              problems=plan['problems'], changed=False)
         # The plan needs no tomlkit (check mode reports it on a stock host); a write into existing tables does.
         needs_tomlkit = [result['name'] for result in plan['instances'] if result['changed'] and result['text'] is None]
-        if needs_tomlkit and not module.check_mode:
+        if needs_tomlkit and writing:
             module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', '%s (%s)' % (_PURPOSE, ', '.join(needs_tomlkit))))
-        try:
-            apply(module, plan, current, locks.folders)
-        except CommitFailed as exc:
-            module.fail_json(msg=to_native(exc), files=exc.states, changed=exc.changed)
-    return plan, needs_tomlkit
+        problems = firewall.read_and_plan(plan) if firewall else []
+        if problems:
+            module.fail_json(msg='nothing was changed on this host: firewall: %s' % '; '.join(problems),
+                             problems=problems, firewall=firewall.result, changed=False)
+        if writing:
+            try:
+                apply(module, plan, current, locks.folders)
+            except CommitFailed as exc:
+                module.fail_json(msg=to_native(exc), files=exc.states, changed=exc.changed)
+        if firewall:
+            firewall.apply([result['path'] for result in plan['instances'] if result['changed'] and writing])
+    return plan, needs_tomlkit, firewall
 
 
 def main():
@@ -416,12 +512,15 @@ def main():
             check_listeners=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
             lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
+            write_files=dict(type='bool', default=True),
+            firewall=dict(type='str', default='none', choices=reconcile.BACKENDS),
+            **reconcile.OPTIONS
         ),
         supports_check_mode=True,
     )
     keep_ports_visible(module)
     try:
-        plan, needs_tomlkit = plan_and_apply(module)
+        plan, needs_tomlkit, firewall = plan_and_apply(module)
     except CollectionError as exc:
         module.fail_json(msg='nothing was changed: %s' % to_native(exc), changed=False)
     for result in plan['instances']:
@@ -431,15 +530,24 @@ def main():
             reason = result['ports'][name].get('unresolved_reason') or 'a placeholder whose source is unknown'
             module.warn('%s: the port of %s depends on %s: no firewall rule and no health check can follow it'
                         % (result['name'], name, reason))
+    files_planned = module.check_mode or module.params['write_files']
     results = [dict((key, result[key]) for key in _PUBLIC if key in result) for result in plan['instances']]
-    output = dict(changed=any(result['changed'] for result in results), instances=results,
+    output = dict(changed=files_planned and any(result['changed'] for result in results), instances=results,
                   listeners=plan['listeners'], plan=[result['plan'] for result in results])
-    if needs_tomlkit:  # check mode: what the real run will need, and for which interpreter
+    diffs = [{'prepared': ''.join(result['diff'] for result in plan['instances'])}]
+    if firewall:
+        for warning in firewall.result['warnings']:
+            module.warn(warning)
+        output.update(changed=output['changed'] or firewall.result['changed'], firewall=firewall.result)
+        output['plan'].append('firewall ' + firewall.result['plan'])
+        if firewall.plan is not None:
+            diffs.append(reconcile.diff(firewall.chosen.backend, firewall.plan))
+    if needs_tomlkit and files_planned:  # check mode: what the real run will need, and for which interpreter
         missing = missing_library('tomlkit', 'python3-tomlkit', 'the real run (%s)' % ', '.join(needs_tomlkit))
         output['plan'].append(missing.pop('msg').replace('. Nothing was changed', ''))
         output.update((key, value) for key, value in missing.items() if key != 'changed')
     if module._diff:
-        output['diff'] = {'prepared': ''.join(result['diff'] for result in plan['instances'])}
+        output['diff'] = diffs if firewall else diffs[0]
     module.exit_json(**output)
 
 

@@ -1,7 +1,7 @@
 """The mi_ports role on localhost, as ansible-playbook runs it: one plan per host at normal verbosity (check mode
 too), on a stock host whose Python cannot import tomlkit (a real virtualenv without it). Check mode plans and
 installs nothing; a real run with mi_ports_install_dependencies false stops before any write, naming the
-library and the interpreter; the tags of the role's parts are listed."""
+library and the interpreter; the tags select the parts of the one module run."""
 
 import os
 import subprocess
@@ -56,6 +56,25 @@ def test_a_real_run_that_must_not_install_stops_naming_library_and_interpreter(t
 
 
 def test_the_tags_of_the_role_are_listed(tmp_path):
+    """mi_ports_config and mi_ports_firewall select parts of the one module run (tagged always), not tasks."""
     proc = playbook(sys.executable, tmp_path, '--list-tags')
-    assert 'TASK TAGS: [always, mi_ports_config, mi_ports_firewall, mi_ports_health, mi_ports_restart, never]' in proc.stdout, \
+    assert 'TASK TAGS: [always, mi_ports_health, mi_ports_restart, never]' in proc.stdout, \
         proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize('tags', [['--skip-tags', 'mi_ports_config'], ['--tags', 'mi_ports_firewall'],
+                                  ['--tags', 'mi_ports_restart']])
+def test_tags_that_leave_out_the_files_plan_them_and_write_nothing(tmp_path, tags):
+    """The one module run plans the files whatever the tags, and writes them only when mi_ports_config is selected."""
+    conf = write_conf(tmp_path, TEXT)
+    proc = playbook(sys.executable, tmp_path, *tags)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'file: server.offset 3 -> 13' in proc.stdout
+    assert conf.read_text() == TEXT
+
+
+def test_the_config_tag_writes_the_files(tmp_path):
+    conf = write_conf(tmp_path, TEXT)
+    proc = playbook(sys.executable, tmp_path, '--tags', 'mi_ports_config')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'offset = 13' in conf.read_text() and 'wso2carbon' in conf.read_text()

@@ -243,8 +243,9 @@ def _zones_naming_ours(host):
     return found
 
 
-def read(host, zone, desired):
-    client, problem = connect()
+def read(host, zone, desired, connection=None):
+    """What firewalld holds of ours; connection: connect()'s answer when the caller already has it."""
+    client, problem = connection or connect()
     if problem:
         return {'problem': problem}
     try:
