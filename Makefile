@@ -86,7 +86,7 @@ help:
 	@echo "make compat-newest - the same on the newest ansible-core (requirements-newest.txt), on Python 3.13"
 	@echo "make sanity  - ansible-test sanity"
 	@echo "make molecule - the role on podman test hosts (root)"
-	@echo "make bench   - engine and fleet benchmarks (see README, Performance)"
+	@echo "make bench   - engine, podman-host and fleet benchmarks (see README, Performance)"
 	@echo "make changelog-release - fold pending fragments and new plugins into the release of galaxy.yml's version"
 
 $(VENV)/.installed: requirements.txt
@@ -266,6 +266,7 @@ home: venv
 	@echo "make home: make demo and make lint wrote nothing under an empty HOME (log: $(HOME_CHECK)/make.log)"
 
 bench: venv
+	$(if $(findstring --no-podman,$(BENCH_ARGS)),,env -u TMPDIR tests/hosts/build-image.sh)
 	python tests/bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -477,14 +477,14 @@ def plan_and_apply(module):
         if plan['problems']:
             module.fail_json(msg='nothing was changed on this host: %s' % '; '.join(plan['problems']),
                              problems=plan['problems'], changed=False)
-        # The plan needs no tomlkit (check mode reports it on a stock host); a write into existing tables does.
-        needs_tomlkit = [result['name'] for result in plan['instances'] if result['changed'] and result['text'] is None]
-        if needs_tomlkit and writing:
-            module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', '%s (%s)' % (_PURPOSE, ', '.join(needs_tomlkit))))
         problems = firewall.read_and_plan(plan) if firewall else []
         if problems:
             module.fail_json(msg='nothing was changed on this host: firewall: %s' % '; '.join(problems),
                              problems=problems, firewall=firewall.result, changed=False)
+        # The plan needs no tomlkit (check mode reports it on a stock host); a write into existing tables does.
+        needs_tomlkit = [result['name'] for result in plan['instances'] if result['changed'] and result['text'] is None]
+        if needs_tomlkit and writing:
+            module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', '%s (%s)' % (_PURPOSE, ', '.join(needs_tomlkit))))
         if writing:
             try:
                 apply(module, plan, current, locks.folders)

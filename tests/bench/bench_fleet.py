@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = {
     'baseline': os.path.join(HERE, 'playbooks', 'baseline.yml'),
+    'one_ping': os.path.join(HERE, 'playbooks', 'one_ping.yml'),
     'ours': os.path.join(HERE, 'playbooks', 'ours.yml'),
     'peer': os.path.join(HERE, 'playbooks', 'peer.yml'),
     'startup': os.path.join(HERE, 'playbooks', 'startup.yml'),

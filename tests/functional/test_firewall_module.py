@@ -65,13 +65,15 @@ def _importable(python, module):
 @pytest.mark.skipif(_importable(sys.executable, 'firewall.client') or not _importable(SYSTEM_PYTHON, 'firewall.client'),
                     reason='needs a test Python without firewall.client and a system Python with it '
                            '(tests/install-packages.sh installs python3-firewall)')
-def test_firewalld_client_missing_from_the_python_runs_the_module_again_under_the_system_python(tmp_path):
+@pytest.mark.parametrize('mode', [['--check'], []], ids=['check mode', 'real run, under the lock'])
+def test_firewalld_client_missing_from_the_python_runs_the_module_again_under_the_system_python(tmp_path, mode):
     """ansible runs the module with this venv's Python, which cannot import python3-firewall: the module runs
-    itself again under the system Python, whose client then finds no running firewalld (none runs here)."""
+    itself again under the system Python, whose client then finds no running firewalld (none runs here). A real run
+    does so before it takes its lock, which the new run could otherwise never get from its parent."""
     ansible = Path(sys.executable).parent / 'ansible'
     proc = subprocess.run([str(ansible), 'localhost', '-c', 'local', '-i', 'localhost,', '-e',
                            'ansible_python_interpreter=%s' % sys.executable, '-m', 'wso2ops.micro_integrator.firewall',
-                           '-a', json.dumps({'backend': 'firewalld', 'listeners': LISTENERS}), '--check'],
+                           '-a', json.dumps({'backend': 'firewalld', 'listeners': LISTENERS, 'lock_timeout': 5})] + mode,
                           capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
                           env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS)))
     assert 'FAILED' in proc.stdout, proc.stdout + proc.stderr

@@ -1,0 +1,93 @@
+"""The instances module with its firewall part, run for real as a process: everything the firewall needs is checked
+and read before the first file is written, and a firewall problem writes nothing. The firewall backends themselves
+run against real firewalls on the podman hosts of the molecule scenarios; nothing here changes this machine's
+firewall (every run below stops before a change, or runs in check mode)."""
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.artifacts import SHIPPED, home, snapshot
+from helpers.runner import COLLECTIONS
+
+SYSTEM_PYTHON = '/usr/bin/python3'
+
+
+def args_for(*homes, **firewall):
+    return dict({'instances': [{'name': path.name, 'home': str(path), 'offset': 3} for path in homes]}, **firewall)
+
+
+def test_a_source_that_is_not_a_network_writes_nothing(tmp_path, module_runner):
+    mi = home(tmp_path, 'mi')
+    before = snapshot(mi)
+    result = module_runner('instances', args_for(mi, firewall='nftables', management_sources=['admin.example.invalid']))
+    assert result['failed'] is True and result.get('changed') is not True, result
+    assert "management_sources entry 'admin.example.invalid' is not an IP network" in result['msg']
+    assert snapshot(mi) == before
+
+
+def test_the_firewall_lock_is_taken_with_the_files_and_a_run_that_cannot_get_it_writes_nothing(tmp_path, module_runner):
+    """One lock set for the files and the firewall (the folder of /etc/wso2ops-mi-ports.nft), taken before the read."""
+    mi = home(tmp_path, 'mi')
+    before = snapshot(mi)
+    folder = os.open('/etc', os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        result = module_runner('instances', args_for(mi, firewall='nftables', lock_timeout=0))
+    finally:
+        os.close(folder)
+    assert result['failed'] is True and result.get('changed') is not True, result
+    assert 'another run holds the lock on /etc (pid %d (' % os.getpid() in result['msg']
+    assert snapshot(mi) == before
+
+
+def test_write_files_false_plans_the_files_and_writes_none(tmp_path, module_runner):
+    mi = home(tmp_path, 'mi')
+    before = snapshot(mi)
+    result = module_runner('instances', args_for(mi, write_files=False))
+    assert result['changed'] is False and result['instances'][0]['changed'] is True
+    assert 'file: server.offset unset -> 3' in result['plan'][0]
+    assert snapshot(mi) == before and 'firewall' not in result
+
+
+def test_check_mode_with_backend_none_reports_the_rules_and_changes_nothing(tmp_path, module_runner):
+    mi = home(tmp_path, 'mi')
+    result = module_runner('instances', args_for(mi, firewall='none'), check=True, diff=True)
+    assert 'firewall' not in result and isinstance(result['diff'], dict)
+    result = module_runner('instances', args_for(mi, firewall='auto', public_sources=['192.0.2.0/24']), check=True,
+                           diff=True)
+    firewall = result['firewall']  # this machine's firewall, read and left as it is (check mode)
+    assert [(rule['name'], rule['port'], rule['source']) for rule in firewall['rules']][0] == ('http', 8283, '192.0.2.0/24')
+    assert result['plan'][-1].startswith('firewall %s' % firewall['backend'])
+    assert 's3cr3t' not in json.dumps(result) and SHIPPED.encode() == snapshot(mi)[0][0]
+
+
+def _importable(python, module):
+    return os.access(python, os.X_OK) and subprocess.run(
+        [python, '-c', 'import ' + module], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.skipif(_importable(sys.executable, 'firewall.client') or not _importable(SYSTEM_PYTHON, 'firewall.client'),
+                    reason='needs a test Python without firewall.client and a system Python with it '
+                           '(tests/install-packages.sh installs python3-firewall)')
+def test_firewalld_under_another_python_runs_again_before_any_lock_and_a_firewall_problem_writes_nothing(tmp_path):
+    """ansible runs the module with this venv's Python, which cannot import python3-firewall: the module runs itself
+    again under the system Python before it takes any lock (its parent would hold it), whose client then finds no
+    running firewalld (none runs here): nothing is written, although the file needed a change."""
+    mi = home(tmp_path, 'mi')
+    before = snapshot(mi)
+    ansible = Path(sys.executable).parent / 'ansible'
+    proc = subprocess.run([str(ansible), 'localhost', '-c', 'local', '-i', 'localhost,', '-e',
+                           'ansible_python_interpreter=%s' % sys.executable, '-m', 'wso2ops.micro_integrator.instances',
+                           '-a', json.dumps(args_for(mi, firewall='firewalld', lock_timeout=5))],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+                          env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS)))
+    assert 'FAILED' in proc.stdout, proc.stdout + proc.stderr
+    assert 'nothing was changed on this host: firewall: firewalld is not running' in proc.stdout, proc.stdout
+    assert 'another run holds the lock' not in proc.stdout
+    assert snapshot(mi) == before
