@@ -37,11 +37,11 @@ description:
     restart is needed, which is only when what MI listens on changes, not when a file changed without moving
     a listener. RV(listeners) is the flat list that M(wso2ops.micro_integrator.firewall) takes.
   - With O(firewall), reconciles the host firewall in the same execution, as M(wso2ops.micro_integrator.firewall)
-    does (the same code): after the files, it makes the objects it owns match the listeners of the plan, and
+    does (the same code), after the files; it makes the objects it owns match the listeners of the plan, and
     changes nothing when they already do. While an instance still listens on ports its plan moves (it runs and needs
     a restart), the firewall keeps the rules of those ports (make before break); a later run, or the firewall module
     with O(wso2ops.micro_integrator.firewall#module:remove_stale=true), closes them once MI listens on its new ports.
-    The firewall is read and planned before the first file is written: a firewall problem writes nothing.
+    The firewall is read and planned before the first file is written, so a firewall problem writes nothing.
   - Returns per instance the MI version (from C(<home>/updates/product.txt)), whether it serves C(/liveness) and
     how long its graceful shutdown may hold the ports, for the restart and health checks of the role.
 author:
@@ -114,8 +114,8 @@ options:
   firewall:
     description:
       - The firewall to reconcile with the listeners of the plan, in the same execution, as
-        M(wso2ops.micro_integrator.firewall) takes it in O(wso2ops.micro_integrator.firewall#module:backend) (V(auto):
-        the firewall that is active, none when none is).
+        M(wso2ops.micro_integrator.firewall) takes it in O(wso2ops.micro_integrator.firewall#module:backend); V(auto)
+        is the firewall that is active, none when none is.
       - V(none) (the default) reads and changes no firewall and returns no RV(firewall).
     type: str
     choices: [auto, nftables, firewalld, ufw, none]
