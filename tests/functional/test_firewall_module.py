@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.runner import COLLECTIONS
+from helpers.runner import COLLECTIONS, firewalld_client_only_in_the_system_python
 
 LISTENERS = [
     {'instance': 'mi', 'name': 'http', 'port': 8290, 'exposure': 'public'},
@@ -54,17 +54,7 @@ def test_bad_input_is_refused_before_any_firewall_is_read(module_runner, args, f
     assert result.get('changed') is not True
 
 
-SYSTEM_PYTHON = '/usr/bin/python3'
-
-
-def _importable(python, module):
-    return os.access(python, os.X_OK) and subprocess.run(
-        [python, '-c', 'import ' + module], capture_output=True, check=False).returncode == 0
-
-
-@pytest.mark.skipif(_importable(sys.executable, 'firewall.client') or not _importable(SYSTEM_PYTHON, 'firewall.client'),
-                    reason='needs a test Python without firewall.client and a system Python with it '
-                           '(tests/install-packages.sh installs python3-firewall)')
+@firewalld_client_only_in_the_system_python()
 @pytest.mark.parametrize('mode', [['--check'], []], ids=['check mode', 'real run, under the lock'])
 def test_firewalld_client_missing_from_the_python_runs_the_module_again_under_the_system_python(tmp_path, mode):
     """ansible runs the module with this venv's Python, which cannot import python3-firewall: the module runs

@@ -13,10 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers.artifacts import SHIPPED, home, snapshot
-from helpers.runner import COLLECTIONS
-
-SYSTEM_PYTHON = '/usr/bin/python3'
-
+from helpers.runner import COLLECTIONS, firewalld_client_only_in_the_system_python
 
 def args_for(*homes, **firewall):
     return dict({'instances': [{'name': path.name, 'home': str(path), 'offset': 3} for path in homes]}, **firewall)
@@ -67,14 +64,7 @@ def test_check_mode_with_backend_none_reports_the_rules_and_changes_nothing(tmp_
     assert 's3cr3t' not in json.dumps(result) and SHIPPED.encode() == snapshot(mi)[0][0]
 
 
-def _importable(python, module):
-    return os.access(python, os.X_OK) and subprocess.run(
-        [python, '-c', 'import ' + module], capture_output=True, check=False).returncode == 0
-
-
-@pytest.mark.skipif(_importable(sys.executable, 'firewall.client') or not _importable(SYSTEM_PYTHON, 'firewall.client'),
-                    reason='needs a test Python without firewall.client and a system Python with it '
-                           '(tests/install-packages.sh installs python3-firewall)')
+@firewalld_client_only_in_the_system_python()
 def test_firewalld_under_another_python_runs_again_before_any_lock_and_a_firewall_problem_writes_nothing(tmp_path):
     """ansible runs the module with this venv's Python, which cannot import python3-firewall: the module runs itself
     again under the system Python before it takes any lock (its parent would hold it), whose client then finds no

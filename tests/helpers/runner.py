@@ -21,6 +21,24 @@ FIXTURES = REPO / 'tests' / 'fixtures'
 INJECTS_INVOCATION = tuple(int(part) for part in ansible_version.split('.')[:2]) >= (2, 21)
 
 
+SYSTEM_PYTHON = '/usr/bin/python3'
+
+
+def importable(python, module):
+    return os.access(python, os.X_OK) and subprocess.run(
+        [python, '-c', 'import ' + module], capture_output=True, check=False).returncode == 0
+
+
+def firewalld_client_only_in_the_system_python():
+    """A skipif mark: the tests of the run again under the system Python need a test Python without python3-firewall's
+    client and a system Python with it."""
+    import pytest  # only the tests that take the mark need it
+    return pytest.mark.skipif(
+        importable(sys.executable, 'firewall.client') or not importable(SYSTEM_PYTHON, 'firewall.client'),
+        reason='needs a test Python without firewall.client and a system Python with it '
+               '(tests/install-packages.sh installs python3-firewall)')
+
+
 def corpus_files():
     """Every *.toml of the MI repository corpus (empty when ../shared is not beside the repo)."""
     return sorted(CORPUS.glob('*.toml')) if CORPUS.is_dir() else []
