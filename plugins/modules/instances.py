@@ -116,10 +116,11 @@ options:
       - The firewall to reconcile with the listeners of the plan, in the same execution, as
         M(wso2ops.micro_integrator.firewall) takes it in O(wso2ops.micro_integrator.firewall#module:backend); V(auto)
         is the firewall that is active, none when none is.
-      - V(none) (the default) reads and changes no firewall and returns no RV(firewall).
+      - V(none) reads and changes no firewall, and warns that the run guards nothing (the MI ports, the Management
+        API included, are open to every address unless a firewall the module does not manage guards the host).
+      - Omitted (null), the module does not deal with the firewall at all and returns no RV(firewall).
     type: str
     choices: [auto, nftables, firewalld, ufw, none]
-    default: none
   write_files:
     description:
       - V(false) plans the files as check mode does and writes none, while the firewall part is applied (the role's
@@ -318,7 +319,7 @@ firewall:
       returns it (C(backend), C(detected), C(guarded), C(plan), C(rules), C(rules_added), C(rules_removed),
       C(rules_kept), C(restricted_ports), C(skipped_listeners), C(actions), C(msg)), with C(changed) and the
       C(warnings) of the firewall alone.
-  returned: when O(firewall) is not V(none)
+  returned: when O(firewall) is given
   type: dict
   sample: {backend: nftables, detected: "nftables.service is active and its ruleset hooks input (table inet filter)",
            guarded: true, changed: false, plan: "nftables: add nothing; remove nothing", rules_kept: [], warnings: []}
@@ -448,7 +449,8 @@ class Firewall:
                                                   remove_stale=not live_moves(plan))
         self.result = reconcile.result(self.chosen, self.wanted, self.plan, kept, self.params['firewall'],
                                        self.module.check_mode)
-        self.result['warnings'] = reconcile.warnings(self.chosen, self.plan, self.params['firewall'])
+        self.result['warnings'] = reconcile.warnings(self.chosen, self.plan, self.params['firewall']) + (
+            [reconcile.UNMANAGED] if self.params['firewall'] == 'none' else [])
         return self.plan.problems if self.plan is not None else []
 
     def apply(self, written):
@@ -468,7 +470,7 @@ def plan_and_apply(module):
     port to two instances. Everything is read and checked before the first change."""
     instances = module.params['instances']
     writing = module.params['write_files'] and not module.check_mode
-    firewall = Firewall(module, Host(module)) if module.params['firewall'] != 'none' else None
+    firewall = Firewall(module, Host(module)) if module.params['firewall'] else None
     paths = [] if module.check_mode else (lock_paths(instances) if writing else []) + (
         firewall.lock_paths() if firewall else [])
     with FolderLocks(paths, module.params['lock_timeout']) as locks:
@@ -513,7 +515,7 @@ def main():
             backup=dict(type='bool', default=False),
             lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
             write_files=dict(type='bool', default=True),
-            firewall=dict(type='str', default='none', choices=reconcile.BACKENDS),
+            firewall=dict(type='str', choices=reconcile.BACKENDS),
             **reconcile.OPTIONS
         ),
         supports_check_mode=True,

@@ -52,10 +52,15 @@ def test_write_files_false_plans_the_files_and_writes_none(tmp_path, module_runn
     assert snapshot(mi) == before and 'firewall' not in result
 
 
-def test_check_mode_with_backend_none_reports_the_rules_and_changes_nothing(tmp_path, module_runner):
+def test_check_mode_reports_the_rules_and_changes_nothing_and_backend_none_says_nothing_guards(tmp_path, module_runner):
     mi = home(tmp_path, 'mi')
+    result = module_runner('instances', args_for(mi), check=True, diff=True)
+    assert 'firewall' not in result and isinstance(result['diff'], dict) and 'warnings' not in result
     result = module_runner('instances', args_for(mi, firewall='none'), check=True, diff=True)
-    assert 'firewall' not in result and isinstance(result['diff'], dict)
+    assert result['firewall']['backend'] == 'none' and result['firewall']['guarded'] is None
+    assert result['plan'][-1] == 'firewall none: nothing guards the MI ports, the Management API included'
+    assert result['warnings'] == ['firewall none: this run manages no firewall; unless another one guards the host, '
+                                  'the MI ports, the Management API included, are open to every address']
     result = module_runner('instances', args_for(mi, firewall='auto', public_sources=['192.0.2.0/24']), check=True,
                            diff=True)
     firewall = result['firewall']  # this machine's firewall, read and left as it is (check mode)

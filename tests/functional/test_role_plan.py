@@ -39,7 +39,9 @@ def test_check_mode_on_a_stock_host_shows_the_plan_and_installs_nothing(tmp_path
     assert proc.returncode == 0, out + proc.stderr
     assert 'mi: http 8293 (was 8283), https 8256 (was 8246), management_http 9204 (was 9194), management_https 9167 ' \
            '(was 9157); offset 13 (file); file: server.offset 3 -> 13; not running' in out
-    assert 'firewall none (mi_ports_firewall: none): nothing guards the MI ports, the Management API included' in out
+    assert 'firewall none: nothing guards the MI ports, the Management API included' in out
+    assert 'firewall none: this run manages no firewall; unless another one guards the host, the MI ports, the ' \
+           'Management API included, are open to every address' in ' '.join(out.split())
     assert 'the real run (mi) needs the Python library tomlkit, which the interpreter %s cannot import' % bare_python in out
     assert 'Install' not in out.split('PLAY RECAP')[0].replace('install it for', '')  # no install task ran
     assert '+server.offset = 13' in out and 'wso2carbon' not in out

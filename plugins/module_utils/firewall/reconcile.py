@@ -35,6 +35,9 @@ OPTIONS = dict(
 )
 # The file whose folder every run that may change the firewall locks (see the lock_timeout option).
 LOCKED_FILE = fw_nftables.FILE
+# What a run that manages no firewall says (backend none asked for), since nothing it does keeps anyone out.
+UNMANAGED = ('firewall none: this run manages no firewall; unless another one guards the host, the MI ports, the '
+             'Management API included, are open to every address')
 APPLY = {'nftables': fw_nftables.apply, 'firewalld': fw_firewalld.apply, 'ufw': fw_ufw.apply}
 
 
