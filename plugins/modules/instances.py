@@ -444,7 +444,9 @@ class Firewall:
 
     def read_and_plan(self, plan):
         reserved = [int(port) for port in self.params['reserved_ports']]
-        self.wanted = reconcile.desired(plan['listeners'], self.params, reserved)
+        # none: no rule is ever written, so none is planned (an MI listener on 22 with mi_ports_reserve_ssh false).
+        listeners = plan['listeners'] if self.params['firewall'] != 'none' else []
+        self.wanted = reconcile.desired(listeners, self.params, reserved)
         self.plan, kept = reconcile.read_and_plan(self.host, self.chosen, self.wanted, self.params['firewalld_zone'],
                                                   remove_stale=not live_moves(plan))
         self.result = reconcile.result(self.chosen, self.wanted, self.plan, kept, self.params['firewall'],
