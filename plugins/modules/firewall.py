@@ -284,7 +284,8 @@ def main():
             plan, kept = reconcile.read_and_plan(host, chosen, wanted, params['firewalld_zone'], params['remove_stale'])
             result = reconcile.result(chosen, wanted, plan, kept, params['backend'], module.check_mode)
             if plan is not None and plan.problems:
-                module.fail_json(**dict(result, msg='; '.join(plan.problems), changed=False))
+                result.update(msg='; '.join(plan.problems), changed=False)
+                module.fail_json(**result)
             reconcile.apply(host, chosen, plan, module.check_mode)
     except LockError as exc:
         module.fail_json(msg='%s. No firewall was changed' % exc)

@@ -211,8 +211,8 @@ def report(results):
     print('\nPodman test hosts: %d one-instance hosts and one %d-instance host per backend, real firewalls, podman'
           ' connection; converged re-run of the one-instance hosts against one and two pings on the same hosts,'
           ' median of %d rotated rounds' % (results['hosts_per_backend'], MULTI_INSTANCES, results['rounds']))
-    print('%-10s %-30s %9s %9s %9s %9s %9s %8s' % ('backend', 'launches/host (instances)', 'rerun s', '1 ping s',
-                                                    '2 pings s', 'vs 1 ping', 'vs 2', 'changed'))
+    header = ('backend', 'launches/host (instances)', 'rerun s', '1 ping s', '2 pings s', 'vs 1 ping', 'vs 2', 'changed')
+    print('%-10s %-30s %9s %9s %9s %9s %9s %8s' % header)
     for backend, data in results['backends'].items():
         launches = ', '.join('%d (%d)' % (data['launches_per_host_rerun'][name], data['instances_per_host'][name])
                              for name in sorted(data['launches_per_host_rerun']))

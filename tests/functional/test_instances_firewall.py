@@ -10,10 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from helpers.artifacts import SHIPPED, home, snapshot
 from helpers.runner import COLLECTIONS, firewalld_client_only_in_the_system_python
+
 
 def args_for(*homes, **firewall):
     return dict({'instances': [{'name': path.name, 'home': str(path), 'offset': 3} for path in homes]}, **firewall)
