@@ -272,7 +272,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     try:
-        wanted = reconcile.desired(params['listeners'], params, params['reserved_ports'])
+        wanted = reconcile.desired(params['listeners'], reconcile.sources(params), params['reserved_ports'])
     except FirewallInputError as exc:
         module.fail_json(msg='%s. No firewall was changed' % exc)
     host = Host(module)

@@ -315,10 +315,9 @@ plan:
   sample: ['orders: http 8293 (was 8290), https 8256 (was 8253); offset 13 (file); file: server.offset unset -> 13; restart needed']
 firewall:
   description:
-    - The firewall part of the run, with O(firewall) other than V(none), as M(wso2ops.micro_integrator.firewall)
-      returns it (C(backend), C(detected), C(guarded), C(plan), C(rules), C(rules_added), C(rules_removed),
-      C(rules_kept), C(restricted_ports), C(skipped_listeners), C(actions), C(msg)), with C(changed) and the
-      C(warnings) of the firewall alone.
+    - The firewall part of the run, as M(wso2ops.micro_integrator.firewall) returns it (C(backend), C(detected),
+      C(guarded), C(plan), C(rules), C(rules_added), C(rules_removed), C(rules_kept), C(restricted_ports),
+      C(skipped_listeners), C(actions), C(msg)), with C(changed) and the C(warnings) of the firewall alone.
   returned: when O(firewall) is given
   type: dict
   sample: {backend: nftables, detected: "nftables.service is active and its ruleset hooks input (table inet filter)",
@@ -435,18 +434,18 @@ class Firewall:
 
     def __init__(self, module, host):
         self.module, self.host, self.params = module, host, module.params
-        reconcile.sources(self.params)  # refuse what is not a network before anything is read
+        self.sources = reconcile.sources(self.params)  # refuses what is not a network before anything is read
         self.chosen = reconcile.choose(host, self.params['firewall'])
         self.plan = None
 
     def lock_paths(self):
-        return [] if self.chosen.backend == 'none' else [reconcile.LOCKED_FILE]
+        return [] if self.module.check_mode or self.chosen.backend == 'none' else [reconcile.LOCKED_FILE]
 
     def read_and_plan(self, plan):
         reserved = [int(port) for port in self.params['reserved_ports']]
         # none: no rule is ever written, so none is planned (an MI listener on 22 with mi_ports_reserve_ssh false).
         listeners = plan['listeners'] if self.params['firewall'] != 'none' else []
-        self.wanted = reconcile.desired(listeners, self.params, reserved)
+        self.wanted = reconcile.desired(listeners, self.sources, reserved)
         self.plan, kept = reconcile.read_and_plan(self.host, self.chosen, self.wanted, self.params['firewalld_zone'],
                                                   remove_stale=not live_moves(plan))
         self.result = reconcile.result(self.chosen, self.wanted, self.plan, kept, self.params['firewall'],
@@ -473,8 +472,7 @@ def plan_and_apply(module):
     instances = module.params['instances']
     writing = module.params['write_files'] and not module.check_mode
     firewall = Firewall(module, Host(module)) if module.params['firewall'] else None
-    paths = [] if module.check_mode else (lock_paths(instances) if writing else []) + (
-        firewall.lock_paths() if firewall else [])
+    paths = (lock_paths(instances) if writing else []) + (firewall.lock_paths() if firewall else [])
     with FolderLocks(paths, module.params['lock_timeout']) as locks:
         current, sockets = read_host(module, instances, module.params['check_listeners'])
         plan = plan_host(instances, current, sockets, module.params['reserved_ports'])

@@ -66,7 +66,7 @@ def parse_args(argv):
                         help='skip the role on real podman test hosts with each firewall backend (root, podman)')
     parser.add_argument('--podman-only', action='store_true', help='only the podman test hosts')
     parser.add_argument('--podman-hosts', type=int, default=3,
-                        help='podman test hosts per backend; host i runs i MI instances (3)')
+                        help='one-instance podman test hosts per backend, besides its three-instance host (3)')
     parser.add_argument('--podman-repeat', type=int, default=3, help='alternated rounds on the podman hosts (3)')
     args = parser.parse_args(argv)
     if not 1 <= args.hosts <= MAX_HOSTS or not 0 <= args.scale_hosts <= MAX_HOSTS:

@@ -51,8 +51,9 @@ def sources(params):
             endpoint_sources(params['inbound_sources']))
 
 
-def desired(listeners, params, reserved_ports):
-    by_exposure, by_endpoint = sources(params)
+def desired(listeners, checked_sources, reserved_ports):
+    """The rules the listeners need; checked_sources: what sources() returned."""
+    by_exposure, by_endpoint = checked_sources
     return desired_rules(listeners, by_exposure, reserved_ports, by_endpoint)
 
 
