@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from helpers.artifacts import SHIPPED, home, snapshot
 from helpers.runner import COLLECTIONS, firewalld_client_only_in_the_system_python
 
@@ -18,12 +20,17 @@ def args_for(*homes, **firewall):
     return dict({'instances': [{'name': path.name, 'home': str(path), 'offset': 3} for path in homes]}, **firewall)
 
 
-def test_a_source_that_is_not_a_network_writes_nothing(tmp_path, module_runner):
+@pytest.mark.parametrize('sources, fragment', [
+    ({'management_sources': ['admin.example.invalid']}, "management_sources entry 'admin.example.invalid' is not an IP network"),
+    ({'monitoring_sources': ['10.0.0.0/33']}, "monitoring_sources entry '10.0.0.0/33' is not an IP network"),
+    ({'monitoring_sources': ['0.0.0.0/0']}, 'serves the Management API: it is never opened to every address'),
+], ids=['management source not a network', 'monitoring source not a network', 'Management API over HTTP to the world'])
+def test_a_source_the_firewall_refuses_writes_nothing(tmp_path, module_runner, sources, fragment):
     mi = home(tmp_path, 'mi')
     before = snapshot(mi)
-    result = module_runner('instances', args_for(mi, firewall='nftables', management_sources=['admin.example.invalid']))
+    result = module_runner('instances', args_for(mi, firewall='nftables', **sources))
     assert result['failed'] is True and result.get('changed') is not True, result
-    assert "management_sources entry 'admin.example.invalid' is not an IP network" in result['msg']
+    assert fragment in result['msg']
     assert snapshot(mi) == before
 
 
