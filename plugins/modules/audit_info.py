@@ -266,8 +266,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common im
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import count_by_severity, worst
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import inbound_endpoints, read_deployed
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_text
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import inbound_endpoints
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
 
@@ -294,22 +293,22 @@ def _listed_entries(module, instances, processes, booted):
 
 
 def _unlisted_entries(module, instances, processes, booted):
-    """MI homes that run but are not listed, read from their own JVMs."""
+    """MI homes that run but are not listed, read from their own JVMs (proc_scan.claimed_homes: only homes whose
+    owner runs them count; the others are warned about and not read)."""
     known = set(proc_scan.home_key(instance['home']) for instance in instances)
-    homes = sorted(set(p['home'] for p in processes if not p['foreign_mounts']) - known)
+    homes, refused = proc_scan.claimed_homes([p for p in processes if p['home'] not in known])
+    for warning in refused:
+        module.warn(warning)
     entries = []
     for home in homes:
-        path = os.path.join(home, 'conf', 'deployment.toml')
         running = proc_scan.processes_of_home(processes, home)
-        try:
-            text, problems = read_text(path), []
-        except FileProblem as exc:
-            text, problems = None, ['%s: %s' % (path, to_native(exc))]
         startup, found = host_read.startup_of(module, {'name': home, 'home': home}, running)
-        deployed = read_deployed(home, startup.get('environment'), startup.get('system_properties'))
-        entries.append(dict(name=home, home=home, service=None, listed=False, path=path, text=text,
-                            problems=problems + found, startup=startup, inbound_endpoints=deployed['endpoints'],
-                            inbound_problems=deployed['problems'], file_mtime=host_read.modified(path),
+        snapshot, problems, _version, deployed = host_read.read_home(home, startup)
+        entries.append(dict(name=home, home=home, service=None, listed=False,
+                            path=snapshot.path if snapshot else os.path.join(home, host_read.CONFIG),
+                            text=snapshot.text if snapshot else None, problems=problems + found, startup=startup,
+                            inbound_endpoints=deployed['endpoints'], inbound_problems=deployed['problems'],
+                            file_mtime=snapshot.info.st_mtime if snapshot else None,
                             processes=_running(running, booted)))
     return entries
 

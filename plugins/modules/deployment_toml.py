@@ -168,6 +168,8 @@ backup_file:
   sample: /opt/wso2mi/conf/deployment.toml.12345.2026-11-23@10:00:00~
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
@@ -179,10 +181,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     unified_diff,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import (
-    FileProblem,
     backup,
-    read,
-    real_path,
+    locate,
     write_atomic,
 )
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks
@@ -190,13 +190,10 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lo
 
 def run(module):
     params = module.params
-    path = real_path(params['path'])
-    result = {'changed': False, 'changes': [], 'path': path}
-    with FolderLocks([] if module.check_mode else [path], params['lock_timeout']):  # from the read to the rename
-        snapshot = read(path, create=params['create'])
-        if snapshot.path != path:  # a link appeared on the way since: the lock is not on its folder
-            raise FileProblem('%s changed while this run took its lock (it now leads to %s); nothing was written, '
-                              'run again' % (path, snapshot.path))
+    folder, name, _info = locate(params['path'], create=True)  # the folder read, locked and written through
+    result = {'changed': False, 'changes': [], 'path': os.path.join(folder.path, name)}
+    with FolderLocks([] if module.check_mode else [folder], params['lock_timeout']):  # from the read to the rename
+        snapshot = folder.read_entry(name, create=params['create'])
         text = snapshot.text
         edit = edit_ports(text or '', params['ports'], params['offset'], plan_only=module.check_mode)
         result.update(path=snapshot.path, changes=edit.changes, offset=edit.offset, effective_ports=edit.effective_ports,
@@ -207,10 +204,11 @@ def run(module):
         if result['changed'] and not module.check_mode:
             if params['backup'] and text is not None:
                 result['backup_file'] = backup(module, snapshot)
-            write_atomic(module, snapshot.path, edit.text, unsafe_writes=params['unsafe_writes'], expect=snapshot)
+            write_atomic(module, snapshot, edit.text, unsafe_writes=params['unsafe_writes'], expect=snapshot)
             if snapshot.hard_links:
                 module.warn(snapshot.hard_links)
-        file_args = module.load_file_common_arguments(params, path=snapshot.path)
+        # Ansible sets mode and owner by path: the descriptor's own path, so a swapped folder cannot redirect it.
+        file_args = module.load_file_common_arguments(params, path=folder.proc_path(name))
         if not module.check_mode or text is not None:
             result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     return result

@@ -373,7 +373,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.in
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host, stop_warning
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.commit import CommitFailed, replace_all
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, real_path
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, locate
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.lock import DEFAULT_TIMEOUT, FolderLocks
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 
@@ -391,28 +391,26 @@ def read_host(module, instances, check_listeners):
     return current, sockets
 
 
-def lock_paths(instances):
-    """The files to lock: every deployment.toml whose folder exists (the read reports the others)."""
-    paths = []
+def lock_folders(instances):
+    """The folders to lock: that of every deployment.toml whose folder exists (the read reports the others)."""
+    folders = []
     for instance in instances:
         try:
-            path = real_path(os.path.join(instance['home'], 'conf', 'deployment.toml'))
+            folders.append(locate(os.path.join(instance['home'], host_read.CONFIG), create=True)[0])
         except FileProblem:
             continue  # the read names the problem
-        if os.path.isdir(os.path.dirname(path)):
-            paths.append(path)
-    return paths
+    return folders
 
 
 def apply(module, plan, current, locked):
     """Replace every changed file, all or nothing (commit.replace_all); the caller checked the plan and holds the
-    locks of the folders in locked."""
+    locks of the folders whose identities are in locked."""
     changed = [result for result in plan['instances'] if result['changed']]
     if not changed or module.check_mode:
         return
     edits = [(current[result['name']]['snapshot'], result['text'].encode('utf-8')) for result in changed]
     for snapshot, _data in edits:
-        if os.path.dirname(snapshot.path) not in locked:  # a link on the way changed between locking and reading
+        if snapshot.folder.identity not in locked:  # a link on the way changed between locking and reading
             raise FileProblem('%s was reached through a link that changed while this run took its locks; nothing '
                               'was written, run again' % snapshot.path)
     backups = replace_all(module, edits, module.params['backup'])
@@ -472,7 +470,7 @@ def plan_and_apply(module):
     instances = module.params['instances']
     writing = module.params['write_files'] and not module.check_mode
     firewall = Firewall(module, Host(module)) if module.params['firewall'] else None
-    paths = (lock_paths(instances) if writing else []) + (firewall.lock_paths() if firewall else [])
+    paths = (lock_folders(instances) if writing else []) + (firewall.lock_paths() if firewall else [])
     with FolderLocks(paths, module.params['lock_timeout']) as locks:
         current, sockets = read_host(module, instances, module.params['check_listeners'])
         plan = plan_host(instances, current, sockets, module.params['reserved_ports'])
@@ -489,7 +487,7 @@ def plan_and_apply(module):
             module.fail_json(**missing_library('tomlkit', 'python3-tomlkit', '%s (%s)' % (_PURPOSE, ', '.join(needs_tomlkit))))
         if writing:
             try:
-                apply(module, plan, current, locks.folders)
+                apply(module, plan, current, locks.identities)
             except CommitFailed as exc:
                 module.fail_json(msg=to_native(exc), files=exc.states, changed=exc.changed)
         if firewall:

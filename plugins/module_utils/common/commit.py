@@ -47,30 +47,34 @@ def replace_all(module, edits, make_backups=False):
                 if snapshot.data is not None:
                     backups[snapshot.path] = backup(module, snapshot)
         for snapshot, data in edits:
-            temps.append(prepare(module, snapshot.path, data))
+            temps.append((snapshot.folder, prepare(module, snapshot.folder, snapshot.name, data)))
             old = snapshot.data
-            undo.append(None if old is None else prepare(module, snapshot.path, old, like=snapshot.info))
+            undo.append(None if old is None else
+                        (snapshot.folder, prepare(module, snapshot.folder, snapshot.name, old, like=snapshot.info)))
         for snapshot, _data in edits:
             snapshot.check_unchanged()
     except FileProblem as exc:
-        for name in temps + [name for name in undo if name] + list(backups.values()):
-            discard(name)
+        for folder, name in temps + [item for item in undo if item]:
+            discard(folder, name)
+        for snapshot, _data in edits:
+            if snapshot.path in backups:
+                discard(snapshot.folder, os.path.basename(backups[snapshot.path]))
         raise CommitFailed('nothing was changed: %s' % exc, states, changed=False)
     for index, (snapshot, _data) in enumerate(edits):
         try:
-            rename(module, temps[index], snapshot.path)
+            rename(module, snapshot.folder, temps[index][1], snapshot.name)
         except FileProblem as exc:
-            for name in temps[index + 1:] + [name for name in undo[index:] if name]:
-                discard(name)
+            for folder, name in temps[index + 1:] + [item for item in undo[index:] if item]:
+                discard(folder, name)
             states[snapshot.path] = 'unchanged (%s)' % exc
             _roll_back(module, edits[:index], undo[:index], states)
             changed = any(state.startswith('replaced') for state in states.values())
             raise CommitFailed('%s: %s' % ('some files were changed' if changed else 'nothing was changed',
                                            _describe(states)), states, changed)
         states[snapshot.path] = 'replaced'
-    for name in undo:
-        if name:
-            discard(name)
+    for item in undo:
+        if item:
+            discard(*item)
     return backups
 
 
@@ -79,9 +83,9 @@ def _roll_back(module, done, undo, states):
     for (snapshot, _data), old in reversed(list(zip(done, undo))):
         try:
             if old is None:
-                os.unlink(snapshot.path)
+                os.unlink(snapshot.name, dir_fd=snapshot.folder.fd)
             else:
-                rename(module, old, snapshot.path)
+                rename(module, old[0], old[1], snapshot.name)
             states[snapshot.path] = 'restored (replaced, then put back)'
         except (OSError, FileProblem) as exc:
             states[snapshot.path] = 'replaced, could not be restored: %s' % exc

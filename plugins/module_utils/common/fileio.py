@@ -1,12 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, wso2ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read and replace a config file as exact bytes, safely, with errors an operator can act on.
+"""The one way the collection reads, lists and replaces files: through open folders, with errors an operator can act on.
+
+Every path is walked by common.links (folder by folder through descriptors, links only where its rule allows
+them); what it ends at is a Folder, an open descriptor, and a name in it. Everything after that goes through the
+descriptor: reading, listing, the temporary file, the backup, the rename, the lock (common.lock). A folder that
+another account swaps for a link in the middle of a run can make the run fail, never read or write elsewhere.
 
 Reading: only a regular file, opened non-blocking (a FIFO never hangs), no bigger than a limit checked
-before reading (a device or a huge file never fills the memory), reached only through links that
-common.links trusts. The snapshot remembers what was read, so a replace can first check that nobody
-changed the file since (an editor that does not take the lock).
+before reading (a device or a huge file never fills the memory). The snapshot remembers what was read, so a
+replace can first check that nobody changed the file since (an editor that does not take the lock).
+Listing: at most MAX_ENTRIES names a folder.
 
 Replacing: the one atomic write path of the collection (the modules and the firewall backends): a
 temporary file in the target's folder, fsynced, given the mode and owner it must have, then renamed
@@ -15,14 +20,23 @@ over the target. Readers see the complete old or the complete new file, also if 
 
 import errno
 import os
+import secrets
 import stat
-import tempfile
 import time
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.links import LinkRefused, trusted_path
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.links import (
+    LinkRefused,
+    Moving,
+    check_links,
+    refuse_dangling,
+    walk,
+)
 
 MAX_BYTES = 4 * 1024 * 1024  # 4 MiB: a shipped deployment.toml is 4 kB, MI's full reference listing 60 kB
+MAX_ENTRIES = 10000  # names read from one folder: MI's deployment folders hold tens
 _PERM_BITS = 0o7777
+_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | os.O_CLOEXEC
+_OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _KINDS = ((stat.S_ISDIR, 'a directory'), (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
           (stat.S_ISFIFO, 'a FIFO (named pipe)'), (stat.S_ISSOCK, 'a socket'))
 
@@ -52,10 +66,12 @@ def _identity(info):
 
 
 class Snapshot:
-    """What was read: the real path, the bytes (None when the file is missing) and the file's stat."""
+    """What was read: the folder it was read in and its name there, the real path (for messages), the bytes
+    (None when the file is missing) and the file's stat."""
 
-    def __init__(self, path, data, info):
-        self.path = path
+    def __init__(self, folder, name, data, info):
+        self.folder, self.name = folder, name
+        self.path = os.path.join(folder.path, name)
         self.data = data
         self.info = info
 
@@ -75,7 +91,7 @@ class Snapshot:
     def check_unchanged(self):
         """Raise FileProblem when the file is no longer what was read (another program wrote it meanwhile)."""
         try:
-            now = read(self.path, create=True, limit=max(MAX_BYTES, len(self.data or b'')))
+            now = self.folder.read_entry(self.name, create=True, limit=max(MAX_BYTES, len(self.data or b'')))
         except FileProblem:
             now = None
         same = now is not None and now.data == self.data and (
@@ -100,49 +116,215 @@ def _size_refusal(path, size, limit):
                        % (path, size, limit, limit // (1024 * 1024)))
 
 
-def real_path(path):
-    """The real path of path, refusing links another account controls (common.links)."""
-    if not path:  # Ansible turns `path: null` into ''
-        raise FileProblem('no path given (it is empty or null); give the path of deployment.toml')
-    try:
-        return trusted_path(path)
-    except LinkRefused as exc:
-        raise FileProblem('%s. Nothing was changed' % exc)
-    except OSError as exc:
-        raise FileProblem('cannot resolve %s: %s' % (path, exc.strerror))
-
 
 _MISSING = 'the file does not exist; check the MI home, or set create=true to start a new file'
 
 
-def read(path, create=False, limit=MAX_BYTES, missing=_MISSING):
-    """A Snapshot of the regular file at path (data None when it is missing and create is true)."""
-    real = real_path(path)
+def _problem(exc, path, missing=_MISSING):
+    """The FileProblem of an OSError met while walking to or reading path."""
+    if isinstance(exc, (LinkRefused, Moving)):
+        return FileProblem('%s. Nothing was changed' % exc)
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return FileProblem(missing)
+    if exc.errno == errno.ELOOP:
+        return FileProblem('%s: too many levels of symbolic links' % path)
+    return FileProblem('cannot read %s: %s; check its permissions' % (path, exc.strerror))
+
+
+class Folder:
+    """An open folder reached by a checked walk. Files in it are read, listed, locked and replaced through its
+    descriptor only. Closed with close() or when garbage-collected."""
+
+    def __init__(self, fd, path):
+        self.fd, self.path = fd, path
+        self.info = os.fstat(fd)
+
+    @property
+    def identity(self):
+        return (self.info.st_dev, self.info.st_ino)
+
+    def proc_path(self, name):
+        """A path that names name in this very folder, whatever was renamed or swapped since it was opened (the
+        kernel's /proc/self/fd link to the descriptor): for Ansible's helpers, which take paths."""
+        magic = '/proc/self/fd/%d' % self.fd
+        return os.path.join(magic if os.path.isdir(magic) else self.path, name)
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.close()
+
+    def locate(self, relative, create=False, missing=_MISSING):
+        """(Folder, name, lstat or None) of the file at relative (under this folder; links under the rule)."""
+        return locate(relative, create, missing, start=self)
+
+    def read(self, relative, create=False, limit=MAX_BYTES, missing=_MISSING):
+        """A Snapshot of the file at relative, under this folder (see read())."""
+        return read(relative, create, limit, missing, start=self)
+
+    def folder(self, relative):
+        """The Folder at relative under this folder, or None when it does not exist."""
+        return open_folder(relative, start=self, missing_ok=True)
+
+    def names(self, suffix=''):
+        """Sorted names in this folder that end in suffix and are regular files or links (a link is checked when
+        the file is read); refused past MAX_ENTRIES entries."""
+        found = []
+        try:
+            with os.scandir(self.fd) as entries:
+                for count, entry in enumerate(entries):
+                    if count >= MAX_ENTRIES:
+                        raise FileProblem('%s holds more than %d entries; refused (MI deploys a few dozen artifacts)'
+                                          % (self.path, MAX_ENTRIES))
+                    if entry.name.endswith(suffix) and (entry.is_file(follow_symlinks=False)
+                                                        or entry.is_symlink()):
+                        found.append(entry.name)
+        except OSError as exc:
+            raise _problem(exc, self.path)
+        return sorted(found)
+
+    def read_entry(self, name, create=False, limit=MAX_BYTES, missing=_MISSING):
+        """A Snapshot of the entry name of this folder, never following a link (the walk did that)."""
+        path = os.path.join(self.path, name)
+        try:
+            info = os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT and create:
+                return Snapshot(self, name, None, None)
+            raise _problem(exc, path, missing)
+        handle = self._open(name, path, info, limit)
+        with handle:
+            data = handle.read(limit + 1)
+            info = os.fstat(handle.fileno())
+        if len(data) > limit:
+            raise _size_refusal(path, len(data), limit)
+        return Snapshot(self, name, data, info)
+
+    def open_entry(self, name, limit):
+        """The entry name opened for reading as a binary stream (a zip archive), under read_entry's rules."""
+        path = os.path.join(self.path, name)
+        try:
+            info = os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except OSError as exc:
+            raise _problem(exc, path)
+        return self._open(name, path, info, limit)
+
+    def _open(self, name, path, info, limit):
+        if stat.S_ISLNK(info.st_mode):
+            raise FileProblem('%s became a symbolic link while this run read it: someone is changing it; nothing '
+                              'was changed, run again' % path)
+        if not stat.S_ISREG(info.st_mode):  # refused before opening: opening a device can have effects of its own
+            _refuse_kind(info.st_mode, path)
+        if info.st_size > limit:
+            raise _size_refusal(path, info.st_size, limit)
+        try:
+            fd = os.open(name, _READ, dir_fd=self.fd)
+        except OSError as exc:
+            raise _problem(exc, path)
+        handle = os.fdopen(fd, 'rb')
+        opened = os.fstat(fd)  # what was opened, not what the name was a moment before
+        if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            handle.close()
+            raise FileProblem('%s was replaced while this run opened it: someone is changing it; nothing was '
+                              'changed, run again' % path)
+        if opened.st_size > limit:
+            handle.close()
+            raise _size_refusal(path, opened.st_size, limit)
+        return handle
+
+
+def _walk(path, start, missing_ok=False):
+    """links.walk's Walked; None when a folder on the way is missing and missing_ok."""
+    if not path:  # Ansible turns `path: null` into ''
+        raise FileProblem('no path given (it is empty or null); give the path of deployment.toml')
     try:
-        info = os.lstat(real)
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            if create:
-                return Snapshot(real, None, None)
+        return walk(path) if start is None else walk(path, start.fd, start.path)
+    except (OSError, Moving) as exc:
+        if missing_ok and getattr(exc, 'errno', None) == errno.ENOENT:
+            return None
+        raise _problem(exc, path if start is None else os.path.join(start.path, path))
+
+
+def _as_folder(walked):
+    """A Folder of the descriptor walked ended in (reopened for reading: listing and locking need it)."""
+    try:
+        fd = os.open('.', _OPEN_FOLDER, dir_fd=walked.folder_fd)
+    except OSError:
+        fd = os.dup(walked.folder_fd)  # a folder this account may only search: reading and renaming still work
+    finally:
+        os.close(walked.folder_fd)
+    return Folder(fd, walked.folder)
+
+
+def locate(path, create=False, missing=_MISSING, start=None):
+    """(Folder, name, lstat or None) of the file at path (absolute, or relative to the Folder start), after checking
+    every link on the way (common.links). A missing file is a FileProblem unless create."""
+    walked = _walk(path, start)
+    folder = _as_folder(walked)
+    try:
+        refuse_dangling(path, walked)
+        if walked.info is None and not create:
             raise FileProblem(missing)
-        raise FileProblem('cannot read the file: %s; check its permissions' % exc.strerror)
-    if not stat.S_ISREG(info.st_mode):  # refused before opening: opening a device can have effects of its own
-        _refuse_kind(info.st_mode, real)
-    if info.st_size > limit:
-        raise _size_refusal(real, info.st_size, limit)
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+        check_links(walked, walked.info.st_uid if walked.info is not None else folder.info.st_uid)
+    except LinkRefused as exc:
+        raise FileProblem('%s. Nothing was changed' % exc)
+    return folder, walked.name, walked.info
+
+
+def open_folder(path, start=None, missing_ok=False):
+    """The Folder at path (an MI home, a deployment folder), links checked; None when missing and missing_ok."""
+    walked = _walk(path, start, missing_ok)
+    if walked is None:
+        return None
+    parent = _as_folder(walked)
+    if not walked.name:
+        return parent
+    if walked.info is None or not stat.S_ISDIR(walked.info.st_mode):
+        if missing_ok and walked.info is None:
+            return None
+        raise FileProblem('%s is %s; give the path of a folder' % (
+            walked.path, 'missing' if walked.info is None else _kind(walked.info.st_mode)))
     try:
-        fd = os.open(real, flags)
+        check_links(walked, walked.info.st_uid)
+        fd = os.open(walked.name, _OPEN_FOLDER, dir_fd=parent.fd)
+    except LinkRefused as exc:
+        raise FileProblem('%s. Nothing was changed' % exc)
     except OSError as exc:
-        raise FileProblem('cannot read the file: %s; check its permissions' % exc.strerror)
-    with os.fdopen(fd, 'rb') as handle:
-        info = os.fstat(fd)  # what was opened, not what the path named a moment before
-        if not stat.S_ISREG(info.st_mode):
-            _refuse_kind(info.st_mode, real)
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise _size_refusal(real, len(data), limit)
-    return Snapshot(real, data, info)
+        raise _problem(exc, walked.path)
+    return Folder(fd, walked.path)
+
+
+def home_folder(home):
+    """home as a Folder: an open one as it is, a path opened (None when the folder does not exist or is refused:
+    the reader of deployment.toml names that problem)."""
+    if isinstance(home, Folder) or home is None:
+        return home
+    try:
+        return open_folder(home, missing_ok=True)
+    except FileProblem:
+        return None
+
+
+def real_path(path):
+    """The real path of path, refusing links another account controls (common.links); for messages and for
+    comparing two paths, never for opening: open through read() or open_folder()."""
+    folder, name, _info = locate(path, create=True)
+    return os.path.join(folder.path, name)
+
+
+def read(path, create=False, limit=MAX_BYTES, missing=_MISSING, start=None):
+    """A Snapshot of the regular file at path (data None when it is missing and create is true)."""
+    folder, name, _info = locate(path, create, missing, start)
+    return folder.read_entry(name, create, limit, missing)
 
 
 def read_text(path, create=False, limit=MAX_BYTES, missing=_MISSING):
@@ -172,11 +354,11 @@ def _hint(exc, path, can_write_unsafely):
     return 'check the folder'
 
 
-def _attributes(module, fd, temp, path, mode, like):
+def _attributes(module, fd, folder, temp, name, mode, like):
     """Give the temporary file the mode, owner and SELinux context the file must have: those of the file it
     replaces (or like), else mode (default: what Ansible gives new files, 0666 minus the umask)."""
     try:
-        current = like or os.stat(path)
+        current = like or os.stat(name, dir_fd=folder.fd, follow_symlinks=False)
     except OSError:
         current = None
     if current is not None:
@@ -191,105 +373,126 @@ def _attributes(module, fd, temp, path, mode, like):
         os.umask(umask)
         os.fchmod(fd, (0o666 & ~umask) if mode is None else mode)
     if module is not None and module.selinux_enabled():
+        path, temp_path = folder.proc_path(name), folder.proc_path(temp)  # Ansible's SELinux helpers take paths
         context = module.selinux_context(path) if current is not None and like is None else \
             module.selinux_default_context(path)
-        module.set_context_if_different(temp, context, False)
+        module.set_context_if_different(temp_path, context, False)
 
 
-def prepare(module, path, data, mode=None, like=None):
-    """The temporary file that will replace path, written, fsynced and with its final attributes."""
-    folder = os.path.dirname(path)
+def prepare(module, folder, name, data, mode=None, like=None):
+    """The name of the temporary file in folder that will replace name, written, fsynced and with its final
+    attributes."""
+    temp = '.%s.%s' % (name, secrets.token_hex(4))
     try:
-        fd, temp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=folder)
-    except (IOError, OSError) as exc:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=folder.fd)
+    except OSError as exc:
         raise FileProblem('cannot create a temporary file in %s: %s; %s. The file was not changed'
-                          % (folder, exc.strerror, _hint(exc, path, False)))
+                          % (folder.path, exc.strerror, _hint(exc, os.path.join(folder.path, name), False)))
     try:
         try:
             with os.fdopen(fd, 'wb') as stream:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())  # the rename must never expose a file still in the page cache
-                _attributes(module, stream.fileno(), temp, path, mode, like)
-        except (IOError, OSError) as exc:
+                _attributes(module, stream.fileno(), folder, temp, name, mode, like)
+        except OSError as exc:
             raise FileProblem('cannot write a temporary file in %s: %s; %s. The file was not changed'
-                              % (folder, exc.strerror, _hint(exc, path, False)))
+                              % (folder.path, exc.strerror, _hint(exc, os.path.join(folder.path, name), False)))
     except BaseException:
-        discard(temp)
+        discard(folder, temp)
         raise
     return temp
 
 
-def discard(temp):
+def discard(folder, temp):
     try:
-        os.unlink(temp)
+        os.unlink(temp, dir_fd=folder.fd)
     except OSError:
         pass
 
 
-def rename(module, temp, path, unsafe_writes=False):
-    """Rename the prepared temporary file over path; on failure the temporary file is removed."""
+def rename(module, folder, temp, name, unsafe_writes=False):
+    """Rename the prepared temporary file over name (both in folder); on failure the temporary file is removed."""
+    path = os.path.join(folder.path, name)
     try:
-        os.rename(temp, path)
-        _sync_folder(path)
+        os.rename(temp, name, src_dir_fd=folder.fd, dst_dir_fd=folder.fd)
+        _sync_folder(folder)
         return
     except OSError as exc:
         error = exc
-    if unsafe_writes and error.errno in (errno.EBUSY, errno.EXDEV) and module is not None:
-        try:  # Ansible's own fallback: it writes the file in place when no rename can replace it
-            module.atomic_move(temp, path, unsafe_writes=True)
+    if unsafe_writes and error.errno in (errno.EBUSY, errno.EXDEV):
+        try:  # as Ansible's own fallback: write the file in place when no rename can replace it
+            _write_in_place(folder, temp, name)
+            discard(folder, temp)
             return
-        except Exception as exc:  # atomic_move raises plain Exception on its last fallback
+        except OSError as exc:
             error = exc
-    discard(temp)
-    hint = _hint(error, path, unsafe_writes is not None) if isinstance(error, OSError) else 'check the folder'
-    raise FileProblem('cannot replace %s: %s; %s. The file was not changed'
-                      % (path, getattr(error, 'strerror', None) or error, hint))
+    discard(folder, temp)
+    hint = _hint(error, path, unsafe_writes is not None)
+    raise FileProblem('cannot replace %s: %s; %s. The file was not changed' % (path, error.strerror, hint))
 
 
-def _sync_folder(path):
+def _write_in_place(folder, temp, name):
+    with os.fdopen(os.open(temp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder.fd), 'rb') as source:
+        data = source.read()
+    fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=folder.fd)
+    with os.fdopen(fd, 'wb') as target:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, 'not a regular file')
+        target.truncate(0)
+        target.write(data)
+        target.flush()
+        os.fsync(fd)
+
+
+def _sync_folder(folder):
     """fsync the folder, so the rename itself survives a power loss."""
     try:
-        fd = os.open(os.path.dirname(path), os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
+        os.fsync(folder.fd)
     except OSError:
         pass
-    finally:
-        os.close(fd)
 
 
-def write_atomic(module, path, data, mode=None, unsafe_writes=None, expect=None, validate=None):
-    """Replace path with data (bytes or text) atomically: an existing file keeps its mode, owner and SELinux
-    context; a new file gets mode (default 0666 minus the umask, as Ansible's file modules).
+def _target(path_or_snapshot):
+    """(Folder, name) of where a write goes: the folder a snapshot was read in, or where path leads."""
+    if isinstance(path_or_snapshot, Snapshot):
+        return path_or_snapshot.folder, path_or_snapshot.name
+    folder, name, _info = locate(path_or_snapshot, create=True)
+    return folder, name
+
+
+def write_atomic(module, target, data, mode=None, unsafe_writes=None, expect=None, validate=None):
+    """Replace target (a path, or the Snapshot it was read as) with data (bytes or text) atomically: an existing
+    file keeps its mode, owner and SELinux context; a new file gets mode (default 0666 minus the umask, as
+    Ansible's file modules).
 
     expect: the Snapshot the new content was planned from; the write is refused when the file changed since.
     validate: a function of the temporary file's path, called before the rename, raising FileProblem.
     unsafe_writes: the option of modules that have it (None: the module has no such option)."""
     if not isinstance(data, bytes):
         data = data.encode('utf-8')
-    temp = prepare(module, path, data, mode)
+    folder, name = _target(expect if expect is not None else target)
+    temp = prepare(module, folder, name, data, mode)
     try:
         if validate:
-            validate(temp)
+            validate(os.path.join(folder.path, temp))
         if expect is not None:
             expect.check_unchanged()
     except BaseException:
-        discard(temp)
+        discard(folder, temp)
         raise
-    rename(module, temp, path, unsafe_writes)
+    rename(module, folder, temp, name, unsafe_writes)
 
 
 def backup(module, snapshot):
     """A dated copy of what was read, beside it, written completely (or not at all) with the original's mode and
     owner: a full disk leaves no truncated backup named like a good one. Returns its path."""
-    name = '%s.%d.%s' % (snapshot.path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~'))
-    temp = prepare(module, name, snapshot.data, like=snapshot.info)
+    name = '%s.%d.%s' % (snapshot.name, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~'))
+    temp = prepare(module, snapshot.folder, name, snapshot.data, like=snapshot.info)
     try:
-        os.utime(temp, ns=(snapshot.info.st_atime_ns, snapshot.info.st_mtime_ns))
-    except OSError:
+        os.utime(temp, ns=(snapshot.info.st_atime_ns, snapshot.info.st_mtime_ns), dir_fd=snapshot.folder.fd,
+                 follow_symlinks=False)
+    except (OSError, NotImplementedError):
         pass
-    rename(module, temp, name)
-    return name
+    rename(module, snapshot.folder, temp, name)
+    return os.path.join(snapshot.folder.path, name)

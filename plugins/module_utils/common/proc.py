@@ -65,6 +65,15 @@ def _carbon_home(argv):
     return homes[-1] if homes else None
 
 
+def _uid(proc, pid):
+    """The effective uid of the process (the Uid: line of its status), or None when it cannot be read."""
+    status = _read(os.path.join(proc, str(pid), 'status'))
+    for line in _text(status or b'').splitlines():
+        if line.startswith('Uid:') and len(line.split()) > 2:
+            return int(line.split()[2])
+    return None
+
+
 def _mount_namespace(proc, pid):
     try:
         return os.readlink(os.path.join(proc, str(pid), 'ns', 'mnt'))
@@ -88,7 +97,7 @@ def _process(proc, pid, own_mounts):
         except OSError:
             pass
     mounts = _mount_namespace(proc, pid)
-    return {'pid': pid, 'argv': argv, 'carbon_home': given, 'home': home_key(carbon_home),
+    return {'pid': pid, 'uid': _uid(proc, pid), 'argv': argv, 'carbon_home': given, 'home': home_key(carbon_home),
             'environ': _environ(_read(os.path.join(proc, str(pid), 'environ'))),
             'foreign_mounts': None if mounts is None or own_mounts is None else mounts != own_mounts}
 
@@ -96,7 +105,7 @@ def _process(proc, pid, own_mounts):
 def carbon_processes(proc='/proc'):
     """Running processes started with -Dcarbon.home, sorted by pid.
 
-    Each is {'pid', 'argv' (exact), 'carbon_home' (as given), 'home' (home_key of it, a relative
+    Each is {'pid', 'uid' (effective, None when unknown), 'argv' (exact), 'carbon_home' (as given), 'home' (home_key of it, a relative
     one taken from the process's working directory), 'environ' ({name: value} as the process was
     started, or None when not readable), 'foreign_mounts' (True for a process in another mount
     namespace, e.g. in a container, whose paths are not the reader's; None when unknown)}.
@@ -115,6 +124,30 @@ def processes_of_home(processes, mi_home):
     home); a process in a container is left out, its path names another file system."""
     key = home_key(mi_home)
     return [process for process in processes if process['home'] == key and not process['foreign_mounts']]
+
+
+def claimed_homes(processes):
+    """(homes, warnings): the homes that running processes claim with -Dcarbon.home and that count.
+
+    Any local account can start a process that claims any folder as its home, so a claim counts only when the
+    process runs as root or as the account that owns the home folder (MI's account runs the home it owns; a
+    root-owned home run by another account must be listed in instances to be read). A process in another mount
+    namespace names another file system and is left out."""
+    homes, warnings = set(), []
+    for process in processes:
+        if process['foreign_mounts'] or process['home'] in homes:
+            continue
+        try:
+            owner = os.stat(process['home']).st_uid  # only compared, never opened here
+        except OSError:
+            continue
+        if process['uid'] in (0, owner):
+            homes.add(process['home'])
+        else:
+            warnings.append('pid %d claims %s as its MI home (-Dcarbon.home) but runs as uid %s, and the folder '
+                            'belongs to uid %d: not read. List the instance in instances to audit it'
+                            % (process['pid'], process['home'], process['uid'], owner))
+    return sorted(homes), warnings
 
 
 def _address(hex_address):

@@ -29,7 +29,7 @@ _TIMESPAN_UNITS = {'y': 31557600, 'month': 2629800, 'w': 604800, 'd': 86400, 'h'
                    'ms': 0.001, 'us': 0.000001}
 _TIMESPAN_PART = re.compile(r'(\d+(?:\.\d+)?)(y|month|w|d|h|min|s|ms|us)')
 
-_ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+_ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\Z')
 _BRACED = re.compile(r'\$(\$)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}')
 _WHITESPACE = ' \t\n\r'
 _NEWLINE = '\n\r'

@@ -26,8 +26,8 @@ SSH_PORT = 22
 # nftables keeps at most 128 bytes of a rule comment.
 MAX_OWNER_TAG = 120
 
-_INSTANCE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
-_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+_INSTANCE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*\Z')
+_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*\Z')
 
 Rule = namedtuple('Rule', 'instance name port exposure source')
 Action = namedtuple('Action', 'verb args text')

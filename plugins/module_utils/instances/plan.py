@@ -23,7 +23,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import inbound_endpoints
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.version import features
 
-_INSTANCE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
+_INSTANCE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*\Z')
 
 
 INBOUND_FIELDS = ('endpoint', 'artifact', 'offset_applied')

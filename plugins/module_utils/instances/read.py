@@ -19,7 +19,10 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deploy
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd as systemd_unit
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import system_properties
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, open_folder
+
+CONFIG = os.path.join('conf', 'deployment.toml')
+TASK = 'the jvm_args given'  # where a -D property of the task's own jvm_args comes from
 
 
 def unit_startup(module, service):
@@ -60,17 +63,31 @@ def startup_of(module, instance, running):
     jvm_args = list(startup.get('jvm_args') or []) + words
     own = system_properties(words)
     properties = dict(startup.get('system_properties') or {}, **own)
-    sources = dict(startup.get('property_sources') or {}, **dict.fromkeys(own, 'the jvm_args given'))
+    sources = dict(startup.get('property_sources') or {}, **dict.fromkeys(own, TASK))
     return dict(startup, jvm_args=jvm_args, environment=merged_env, system_properties=properties,
                 property_sources=sources), problems
 
 
-def modified(path):
-    """When the file was last modified (seconds since the epoch), or None when it cannot be stat'ed."""
+def read_home(home, startup):
+    """(snapshot of deployment.toml or None, problems, version, deployed) of the MI home at the path home: the home
+    is opened once (common.fileio: links checked) and every file under it is read through that folder."""
     try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return None
+        folder = open_folder(home)
+    except FileProblem as exc:
+        return None, ['%s: %s' % (os.path.join(home, CONFIG), to_native(exc))], None, {'endpoints': [], 'problems': []}
+    problems = []
+    try:
+        snapshot = folder.read(CONFIG)  # what a write must find unchanged, in the folder it is written through
+        snapshot.text  # pylint: disable=pointless-statement  # not UTF-8: a problem here, not a traceback later
+    except FileProblem as exc:
+        snapshot = None
+        problems.append('%s: %s' % (os.path.join(folder.path, CONFIG), to_native(exc)))
+    version, _path = mi_version.read_version(folder)
+    found = mi_version.features(version, {})
+    deployed = read_deployed(folder, startup.get('environment'), startup.get('system_properties'),
+                             nested=found['nested_capps'], httpws=found['httpws'],
+                             outside_home=(startup.get('property_sources') or {}).get('properties.file.path') == TASK)
+    return snapshot, problems, version, deployed
 
 
 def read_instances(module, instances, processes):
@@ -85,27 +102,18 @@ def read_instances(module, instances, processes):
     booted = None
     for instance in instances:
         home = instance['home']
-        given = os.path.join(home, 'conf', 'deployment.toml')
-        path = os.path.realpath(given)
         running = proc_scan.processes_of_home(processes, home)
         if running and booted is None:
             booted = proc_scan.boot_time()
         starts = [found for found in (proc_scan.start_time(p['pid'], booted=booted) for p in running) if found]
-        entry = {'path': path, 'home_key': proc_scan.home_key(home), 'pids': [p['pid'] for p in running],
-                 'processes': running, 'problems': [], 'file_mtime': modified(path),
+        entry = {'home_key': proc_scan.home_key(home), 'pids': [p['pid'] for p in running], 'processes': running,
                  'started': min(starts) if starts else None}
-        try:
-            entry['snapshot'] = read(given)  # links checked on the way; what a write must find unchanged
-            entry['path'], entry['text'] = entry['snapshot'].path, entry['snapshot'].text
-        except FileProblem as exc:
-            entry['text'] = None
-            entry['problems'].append('%s: %s' % (path, to_native(exc)))
         entry['startup'], found = startup_of(module, instance, running)
+        snapshot, entry['problems'], entry['version'], entry['deployed'] = read_home(home, entry['startup'])
         entry['problems'].extend(found)
-        entry['version'], _path = mi_version.read_version(home)
-        found = mi_version.features(entry['version'], {})
-        entry['deployed'] = read_deployed(home, entry['startup'].get('environment'),
-                                          entry['startup'].get('system_properties'),
-                                          nested=found['nested_capps'], httpws=found['httpws'])
+        if snapshot is not None:
+            entry.update(snapshot=snapshot, path=snapshot.path, text=snapshot.text, file_mtime=snapshot.info.st_mtime)
+        else:
+            entry.update(path=os.path.join(proc_scan.home_key(home), CONFIG), text=None, file_mtime=None)
         current[instance['name']] = entry
     return current

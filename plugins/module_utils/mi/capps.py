@@ -9,11 +9,14 @@ artifact has a folder with an ``artifact.xml`` (``<artifact name version type><f
 says what it is (``synapse/inbound-endpoint``, ``synapse/local-entry``...). From MI 4.5 a CApp may carry
 further CApps under ``dependencies/``, deployed with it.
 Only the zip's central directory and the few small XML members needed are read, each capped: a CApp of
-hundreds of MB (connectors, jars) costs no more than its listing.
+hundreds of MB (connectors, jars) costs no more than its listing. A CApp may have been crafted by MI's service
+account, so every cost is bounded before it is paid: the number of entries (read from the zip's end record before
+Python's zipfile lists them), the bytes of each XML member, the depth of nesting and the bytes a nested CApp may
+unpack to (per CApp and per run, counted while copying, so a small member that inflates to gigabytes stops early).
 """
 
 import posixpath
-import shutil
+import struct
 import tempfile
 import zipfile
 import zlib
@@ -25,7 +28,12 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.inboun
 )
 
 MAX_DEPTH = 3  # CApps inside CApps: MI 4.5+ nests one level; deeper is refused as a likely zip bomb
+MAX_ENTRIES = 20000  # entries of one CApp: MI's own have under a hundred
+MAX_NESTED_BYTES = 64 << 20  # what one nested CApp may unpack to (MI's test CApps: 4 MB with a connector)
+MAX_COPIED_BYTES = 256 << 20  # what all the nested CApps of one run may unpack to
 COPY_CHUNK = 1 << 18
+_END = b'PK\x05\x06'
+_END64_LOCATOR = b'PK\x06\x07'
 KINDS = {'synapse/inbound-endpoint': 'endpoints', 'synapse/local-entry': 'local_entries'}
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                RuntimeError, ValueError)
@@ -104,6 +112,31 @@ def _read_archive(archive, where, result, depth, nested):
             _read_nested(archive, names[name], '%s!%s' % (where, name), result, depth + 1)
 
 
+class Budget:
+    """The bytes nested CApps may still unpack to in this run."""
+
+    def __init__(self, total=MAX_COPIED_BYTES):
+        self.left = total
+
+
+def _copy_capped(handle, copy, where, budget):
+    """Copy a nested CApp's member in chunks, stopping as soon as it passes its own cap or the run's."""
+    copied = 0
+    while True:
+        chunk = handle.read(COPY_CHUNK)
+        if not chunk:
+            return
+        copied += len(chunk)
+        budget.left -= len(chunk)
+        if copied > MAX_NESTED_BYTES:
+            raise ArtifactProblem('%s unpacks to more than %d MiB; refused (a nested CApp of MI is a few MB)'
+                                  % (where, MAX_NESTED_BYTES >> 20))
+        if budget.left < 0:
+            raise ArtifactProblem('%s: the nested CApps of this MI home unpack to more than %d MiB in all; refused'
+                                  % (where, MAX_COPIED_BYTES >> 20))
+        copy.write(chunk)
+
+
 def _read_nested(archive, info, where, result, depth):
     if depth > MAX_DEPTH:
         result['problems'].append('%s: CApps nested more than %d deep; refused' % (where, MAX_DEPTH))
@@ -112,7 +145,8 @@ def _read_nested(archive, info, where, result, depth):
         # Copied in 256 KiB chunks to a temporary file: a zip is read from its end, and seeking in a compressed
         # member would decompress it into memory in 16 MiB steps.
         with archive.open(info) as handle, tempfile.TemporaryFile() as copy:
-            shutil.copyfileobj(handle, copy, COPY_CHUNK)
+            _copy_capped(handle, copy, where, result['budget'])
+            _check_entries(copy, where)
             with zipfile.ZipFile(copy) as inner:
                 _read_archive(inner, where, result, depth, True)
     except ArtifactProblem as exc:
@@ -121,20 +155,51 @@ def _read_nested(archive, info, where, result, depth):
         result['problems'].append('%s is not a readable zip file (%s): MI cannot deploy it' % (where, exc))
 
 
-def read_capp(path, nested=True):
-    """{'endpoints': [(where, xml bytes)], 'local_entries': [(where, xml bytes)], 'problems': [...]} of a .car.
-    Local entries are read only when an endpoint of the same archive may use one (a key= attribute).
+def _entry_count(stream):
+    """The number of entries the zip's end record announces (its zip64 record when there is one), or None when no
+    end record is found (zipfile then says why it is no zip)."""
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(max(0, size - (1 << 16) - 22))
+    tail = stream.read()
+    at = tail.rfind(_END)
+    if at < 0 or len(tail) < at + 22:
+        return None
+    count = struct.unpack('<H', tail[at + 10:at + 12])[0]
+    locator = tail.rfind(_END64_LOCATOR, 0, at)
+    if count != 0xFFFF or locator < 0 or len(tail) < locator + 20:
+        return count
+    stream.seek(struct.unpack('<Q', tail[locator + 8:locator + 16])[0] + 32)
+    found = stream.read(8)
+    return struct.unpack('<Q', found)[0] if len(found) == 8 else None
 
-    where is '<path>!<member>' ('<path>!dependencies/x.car!<member>' inside a nested CApp). nested: read the
-    CApps under dependencies/ (MI 4.5 and later deploy them). A file that is no zip, a corrupt member or an
-    artifact MI cannot read is a problem naming the file; nothing here raises.
+
+def _check_entries(stream, where):
+    count = _entry_count(stream)
+    stream.seek(0)
+    if count is not None and count > MAX_ENTRIES:
+        raise ArtifactProblem('%s holds %d entries, more than the %d read here; refused (a CApp of MI holds under '
+                              'a hundred)' % (where, count, MAX_ENTRIES))
+
+
+def read_capp(stream, where, nested=True, budget=None):
+    """{'endpoints': [(where, xml bytes)], 'local_entries': [(where, xml bytes)], 'problems': [...]} of a .car,
+    given as an open binary stream (common.fileio opens it) and named where. Local entries are read only when an
+    endpoint of the same archive may use one (a key= attribute).
+
+    Each where is '<where>!<member>' ('<where>!dependencies/x.car!<member>' inside a nested CApp). nested: read
+    the CApps under dependencies/ (MI 4.5 and later deploy them). budget: the Budget shared by the CApps of one
+    home (a new one when None). A file that is no zip, a corrupt member, an artifact MI cannot read or a cap passed
+    is a problem naming the file; nothing here raises.
     """
-    result = {'endpoints': [], 'local_entries': [], 'problems': []}
+    result = {'endpoints': [], 'local_entries': [], 'problems': [], 'budget': budget or Budget()}
     try:
-        with zipfile.ZipFile(path) as archive:
-            _read_archive(archive, path, result, 0, nested)
+        _check_entries(stream, where)
+        with zipfile.ZipFile(stream) as archive:
+            _read_archive(archive, where, result, 0, nested)
     except ArtifactProblem as exc:
         result['problems'].append(str(exc))
     except _ZIP_ERRORS as exc:
-        result['problems'].append('%s is not a readable zip file (%s): MI cannot deploy it' % (path, exc))
+        result['problems'].append('%s is not a readable zip file (%s): MI cannot deploy it' % (where, exc))
+    del result['budget']
     return result

@@ -10,6 +10,7 @@ Pure Python, no Ansible, stdlib only (it runs on managed hosts). MI deploys
 
 import os
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, home_folder, read
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import capps
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.inbound import (
     MAX_XML_BYTES,
@@ -28,46 +29,70 @@ SYNAPSE_CONFIGS = os.path.join('repository', 'deployment', 'server', 'synapse-co
 ENDPOINTS_DIR = os.path.join(SYNAPSE_CONFIGS, 'inbound-endpoints')
 LOCAL_ENTRIES_DIR = os.path.join(SYNAPSE_CONFIGS, 'local-entries')
 CAPPS_DIR = os.path.join('repository', 'deployment', 'server', 'carbonapps')
+MAX_PROPERTIES_BYTES = 1 << 20  # conf/file.properties: a few lines
+MAX_CAPP_BYTES = 2 << 30  # a .car is opened, never read whole: only its end record, listing and small members
 
 
-def _listing(folder, suffix):
-    """Sorted paths of the folder's files ending in suffix; [] when the folder does not exist."""
+def _listing(home, relative, suffix, problems):
+    """(Folder or None, sorted names ending in suffix) of the folder at relative under home."""
     try:
-        names = os.listdir(folder)
-    except (IOError, OSError):
-        return []
-    return [os.path.join(folder, name) for name in sorted(names)
-            if name.endswith(suffix) and os.path.isfile(os.path.join(folder, name))]
+        folder = home.folder(relative)
+        return folder, (folder.names(suffix) if folder is not None else [])
+    except FileProblem as exc:
+        problems.append('%s: %s' % (os.path.join(home.path, relative), exc))
+        return None, []
 
 
-def _read_small(path):
-    with open(path, 'rb') as handle:
-        data = handle.read(MAX_XML_BYTES + 1)
-    if len(data) > MAX_XML_BYTES:
-        raise ArtifactProblem('%s is larger than the %d bytes an artifact XML may have here' % (path, MAX_XML_BYTES))
-    return data
-
-
-def _xml_files(folder, problems):
+def _xml_files(home, relative, problems):
     """[(path, bytes)] of the folder's *.xml files; one that cannot be read is a problem."""
+    folder, names = _listing(home, relative, '.xml', problems)
     found = []
-    for path in _listing(folder, '.xml'):
+    for name in names:
         try:
-            found.append((path, _read_small(path)))
-        except (IOError, OSError, ArtifactProblem) as exc:
-            problems.append('%s cannot be read: %s' % (path, getattr(exc, 'strerror', None) or exc))
+            snapshot = folder.read(name, limit=MAX_XML_BYTES, missing='the file was removed while it was read')
+            found.append((snapshot.path, snapshot.data))
+        except FileProblem as exc:
+            problems.append('%s cannot be read: %s' % (os.path.join(folder.path, name), exc))
     return found
 
 
-def _file_values(path):
-    """{key: value} of the properties file (read as ISO-8859-1, as Properties.load does), or None."""
-    if path is None:
-        return None
+def _capps(home, nested, problems):
+    """[(path, read_capp())] of the home's CApps, each opened under the rules of common.fileio."""
+    folder, names = _listing(home, CAPPS_DIR, '.car', problems)
+    budget, found = capps.Budget(), []
+    for name in names:
+        try:
+            located, entry, _info = folder.locate(name)
+            with located.open_entry(entry, MAX_CAPP_BYTES) as stream:
+                where = os.path.join(located.path, entry)
+                found.append((where, capps.read_capp(stream, where, nested, budget)))
+        except FileProblem as exc:
+            problems.append('%s cannot be read: %s' % (os.path.join(folder.path, name), exc))
+    return found
+
+
+def _file_values(home, given, file_path, outside_home):
+    """({key: value} or None, why it is None) of the properties file that $FILE: reads (as ISO-8859-1, as
+    Properties.load does). A file outside the home is read only when outside_home: the task named it; a path
+    that only the running MI or its start-up files name stays unread (MI's account may have written it)."""
+    if file_path is None:
+        return None, None
+    path = os.path.normpath(file_path)
+    for root in (home.path, os.path.normpath(given)):
+        if path.startswith(root.rstrip('/') + '/'):
+            relative, start = path[len(root.rstrip('/')) + 1:], home
+            break
+    else:
+        if not outside_home:
+            return None, ('%s is outside the MI home and named by what MI starts with, not by the task: not read '
+                          '(give -Dproperties.file.path in the instance\'s jvm_args to have it read)' % path)
+        relative, start = path, None
     try:
-        with open(path, 'rb') as handle:
-            return parse_properties(handle.read().decode('latin-1'))
-    except (IOError, OSError):
-        return None
+        snapshot = start.read(relative, limit=MAX_PROPERTIES_BYTES) if start else \
+            read(relative, limit=MAX_PROPERTIES_BYTES)
+    except FileProblem as exc:
+        return None, '%s cannot be read: %s' % (path, exc)
+    return parse_properties(snapshot.data.decode('latin-1')), None
 
 
 def _local_entries(items, problems):
@@ -97,30 +122,35 @@ def _endpoints(items, context, problems, capp=None):
     return found
 
 
-def read_deployed(home, environment=None, properties=None, nested=True, httpws=True):
-    """{'endpoints': [...], 'problems': [...]} of the inbound endpoints deployed on home.
+def read_deployed(home, environment=None, properties=None, nested=True, httpws=True, outside_home=False):
+    """{'endpoints': [...], 'problems': [...]} of the inbound endpoints deployed on home (a path or an open
+    fileio.Folder: every file is read through it, under common.fileio's rules).
 
     environment and properties: what MI starts with (for $SYSTEM:, ${configs.} and -Dproperties.file.path);
-    nested: read CApps under a CApp's dependencies/ (MI 4.5+); httpws: MI knows the httpws and httpswss protocols
+    outside_home: the properties file may lie outside the home (the task gave -Dproperties.file.path); nested:
+    read CApps under a CApp's dependencies/ (MI 4.5+); httpws: MI knows the httpws and httpswss protocols
     (4.1+; before, such an endpoint cannot be deployed and opens nothing). Each endpoint is inbound.endpoint_listener()'s
     dict plus 'capp' (the .car path, or None for a file of inbound-endpoints/). problems: artifacts MI
     cannot deploy (and so whose ports cannot be known); two endpoints of one name are a problem too.
     """
     environment, properties = environment or {}, properties or {}
+    folder = home_folder(home)
+    if folder is None:
+        return {'endpoints': [], 'problems': []}  # no home: the reader of deployment.toml says so
     problems = []
-    file_path = properties_file(home, properties)
-    file_values = _file_values(file_path)
+    given = home if isinstance(home, str) else folder.path
+    file_path = properties_file(folder.path, properties)
+    file_values, file_problem = _file_values(folder, given, file_path, outside_home)
 
     def context(entries):
-        return ParameterContext(environment, properties, file_path, file_values, entries)
+        return ParameterContext(environment, properties, file_path, file_values, entries, file_problem)
 
-    local = _local_entries(_xml_files(os.path.join(home, LOCAL_ENTRIES_DIR), problems), problems)
-    endpoints = _endpoints(_xml_files(os.path.join(home, ENDPOINTS_DIR), problems), context(local), problems)
-    for path in _listing(os.path.join(home, CAPPS_DIR), '.car'):
-        read = capps.read_capp(path, nested)
-        problems.extend(read['problems'])
-        entries = dict(local, **_local_entries(read['local_entries'], problems))
-        endpoints.extend(_endpoints(read['endpoints'], context(entries), problems, path))
+    local = _local_entries(_xml_files(folder, LOCAL_ENTRIES_DIR, problems), problems)
+    endpoints = _endpoints(_xml_files(folder, ENDPOINTS_DIR, problems), context(local), problems)
+    for path, read_capp in _capps(folder, nested, problems):
+        problems.extend(read_capp['problems'])
+        entries = dict(local, **_local_entries(read_capp['local_entries'], problems))
+        endpoints.extend(_endpoints(read_capp['endpoints'], context(entries), problems, path))
     if not httpws:
         for endpoint in endpoints:
             if endpoint['protocol'] in ('httpws', 'httpswss') and endpoint['listening']:

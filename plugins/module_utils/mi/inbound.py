@@ -12,12 +12,13 @@ by parameters.resolve_text), an XML child (never a port), or ``key=`` naming a l
 The protocols and their port parameters: MI-FACTS.md, "Ports from deployed artifacts".
 """
 
+import re
 from xml.etree import ElementTree
 from collections import namedtuple
 from xml.parsers import expat
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.parameters import resolve_key, resolve_text
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, parse_port
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, has_control, parse_port
 
 SYNAPSE_NS = 'http://ws.apache.org/ns/synapse'
 MAX_XML_BYTES = 1 << 20  # an artifact's XML file; MI's own are a few kB
@@ -36,7 +37,8 @@ PROTOCOLS = {
 }
 # Class-based endpoints with inbound.behavior = listening whose port parameter is known (MCP, MI 4.6).
 CLASS_PORTS = (('inbound.mcp.port', 'inbound'),)
-GRPC_DEFAULT_PORT = 8888  # InboundGRPCListener: a missing or bad inbound.grpc.port silently becomes 8888
+GRPC_DEFAULT_PORT = 8888
+_PLACEHOLDER = re.compile(r'\$(?:SYSTEM|FILE):\w*|\$\{configs\.\w*\}?')  # parameters.resolve_text's sources  # InboundGRPCListener: a missing or bad inbound.grpc.port silently becomes 8888
 
 Parameter = namedtuple('Parameter', 'text key xml')
 
@@ -101,6 +103,9 @@ def read_endpoint(data, where):
     if not root.get('name'):
         raise ArtifactProblem('%s: the inbound endpoint has no name: MI refuses it ("Inbound Endpoint name cannot '
                               'be null")' % where)
+    if has_control(root.get('name')):
+        raise ArtifactProblem('%s: the inbound endpoint\'s name holds a control character (a line break, a tab...): '
+                              'refused, it would reach firewall rules and reports; rename the endpoint' % where)
     parameters = {}
     holder = root.find(_synapse('parameters'))
     namespaced = holder is not None or not any(_local(child.tag) == 'parameters' for child in root)
@@ -146,6 +151,15 @@ def _value(endpoint, name, context):
     return resolve_text(parameter.text, context)
 
 
+def _origin(parameter):
+    """Where a parameter's value comes from when it is not the text of the file itself (then it is never quoted:
+    the environment, file.properties or a local entry may hold secrets), else None."""
+    if parameter.key is not None:
+        return 'the local entry %s' % parameter.key
+    found = _PLACEHOLDER.match(parameter.text or '')
+    return found.group(0) if found else None
+
+
 def endpoint_listener(endpoint, context, where):
     """What a deployed endpoint opens: {name, protocol, parameter, base, offset_rule, bind_address, suspended,
     listening, problem, unresolved, source}. listening False: it opens nothing. problem: MI cannot deploy it
@@ -175,8 +189,11 @@ def endpoint_listener(endpoint, context, where):
         found['problem'] = '%s: the %s endpoint %s has no parameter %s%s: MI cannot deploy it' % (
             where, protocol, endpoint['name'], parameter, hint)
         return found
+    origin = _origin(endpoint['parameters'][parameter])
+    what = '%s: parameter %s of endpoint %s%s' % (where, parameter, endpoint['name'],
+                                                  ' (the value of %s)' % origin if origin else '')
     try:
-        found['base'] = parse_port(text, '%s: parameter %s of endpoint %s' % (where, parameter, endpoint['name']))
+        found['base'] = parse_port(text, what, visible=origin is None)
     except PortError as exc:
         found['problem'] = '%s: MI cannot deploy the endpoint' % exc
     if offset_rule == 'endpoint':

@@ -106,7 +106,7 @@ KNOWN_TABLES = ('server', 'mediation', 'monitoring', 'transport.http', 'transpor
                 'management_api', 'readiness_probe', 'liveness_probe', 'prometheus_api')
 
 _SECRET_WORD = re.compile(r'passw|passphrase|secret|token|pwd|credential', re.IGNORECASE)
-_DOTTED = re.compile(r'^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$')
+_DOTTED = re.compile(r'^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z')
 
 
 def _under(key, tables):

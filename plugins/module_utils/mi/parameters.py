@@ -89,15 +89,17 @@ def properties_file(home, properties):
 
 class ParameterContext:
     """What an MI instance resolves parameters from: its environment, its -D properties, its properties file
-    (path and {key: value}, or None when missing or unreadable) and the local entries ({key: text, or None for
-    an entry that holds XML})."""
+    (path and {key: value}, or None when missing, unreadable or not read, file_problem saying why) and the local
+    entries ({key: text, or None for an entry that holds XML})."""
 
-    def __init__(self, environment=None, properties=None, file_path=None, file_values=None, local_entries=None):
+    def __init__(self, environment=None, properties=None, file_path=None, file_values=None, local_entries=None,
+                 file_problem=None):
         self.environment = environment or {}
         self.properties = properties or {}
         self.file_path = file_path
         self.file_values = file_values
         self.local_entries = local_entries or {}
+        self.file_problem = file_problem
 
 
 def resolve_text(text, context):
@@ -125,7 +127,8 @@ def _from_file(name, context):
     if context.file_path is None:
         return None, '$FILE:%s: MI runs without -Dproperties.file.path, so $FILE: values cannot be read' % name, None
     if context.file_values is None:
-        return None, '$FILE:%s: %s does not exist or cannot be read' % (name, context.file_path), None
+        return None, '$FILE:%s: %s' % (name, context.file_problem or '%s does not exist or cannot be read'
+                                       % context.file_path), None
     if name not in context.file_values:
         return None, '$FILE:%s: %s has no key %s' % (name, context.file_path, name), None
     return context.file_values[name], None, None

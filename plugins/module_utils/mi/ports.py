@@ -39,6 +39,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
     placeholder_origin,
     placeholder_source,
     shifted_port_problem,
+    shown,
     system_properties,
 )
 
@@ -98,8 +99,8 @@ class _Reader:
             self.problems.append('%s is a table or array, not a value; MI cannot read it' % key)
             return None, None, True
         if not carbon and '${' in str(stored):
-            self.problems.append('%s is %r: MI substitutes ${...} only in the offset; use $env{...} or $sys{...}'
-                                 % (key, stored))
+            self.problems.append('%s is %s: MI substitutes ${...} only in the offset; use $env{...} or $sys{...}'
+                                 % (key, shown(stored)))
             return Unresolved(stored), stored, True
         return self.resolver.resolve(stored, carbon=carbon), stored if has_placeholder(stored) else None, True
 
@@ -115,8 +116,9 @@ class _Reader:
             if placeholder is None or value == placeholder:
                 self.problems.append(str(exc))
             else:
-                self.problems.append('%s is %r: the value of %s is not %s (not shown: it may be a secret); fix it '
-                                     'there' % (what, placeholder, placeholder_origin(placeholder), _EXPECTED[parse]))
+                self.problems.append('%s is %s: the value of %s is not %s (not shown: it may be a secret); fix it '
+                                     'there' % (what, shown(placeholder), placeholder_origin(placeholder),
+                                                _EXPECTED[parse]))
             return None
 
     def flag(self, key, default):

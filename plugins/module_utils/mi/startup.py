@@ -32,6 +32,7 @@ import re
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import systemd as systemd_unit
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, read_environment_file
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import shown
 
 BOOTSTRAP_CLASS = 'org.wso2.micro.integrator.bootstrap.Bootstrap'
 SCRIPT_NAME = 'micro-integrator.sh'
@@ -39,13 +40,13 @@ SCRIPT_NAME = 'micro-integrator.sh'
 # enables; the file that inbound endpoints' $FILE: values come from); the others are left out.
 SCRIPT_PROPERTIES = ('-Djava.net.preferIPv4Stack=true', '-Dproperties.file.path=default', '-DenableReadinessProbe=true',
                      '-DenableLivenessProbe=true', '-DenableManagementApi=true')
-_INTERPRETERS = re.compile(r'^(sh|bash|dash|ksh|python[0-9.]*)$')
+_INTERPRETERS = re.compile(r'^(sh|bash|dash|ksh|python[0-9.]*)\Z')
 # java launcher options whose value is the next word (so that word is not the main class).
 _JAVA_VALUE_OPTIONS = frozenset((
     '-cp', '-classpath', '--class-path', '-p', '--module-path', '--upgrade-module-path', '--add-modules',
     '--limit-modules', '--add-reads', '--add-exports', '--add-opens', '--patch-module',
     '--enable-native-access', '--source'))
-_ECHO_OPTION = re.compile(r'^-[neE]+$')
+_ECHO_OPTION = re.compile(r'^-[neE]+\Z')
 
 
 def _xargs_words(text):
@@ -100,7 +101,7 @@ def parse_env_file(text):
     variables, problems, warnings = {}, [], []
     lines = text.split('\n')
     if lines[-1].strip():
-        warnings.append('the last line (%r) has no newline at its end: MI\'s script ignores it' % lines[-1])
+        warnings.append('the last line (line %d) has no newline at its end: MI\'s script ignores it' % len(lines))
     for number, line in enumerate(lines[:-1], 1):
         raw_key, raw_value = _read_pair(line)
         if raw_key.startswith('#') or not raw_key:
@@ -116,8 +117,8 @@ def parse_env_file(text):
             warnings.append('line %d: the value of %s ends in a carriage return (a file with Windows line ends): '
                             'MI sees it as part of the value' % (number, key))
         if not systemd_unit.valid_env_name(key):
-            problems.append('line %d: %r is not a variable name: MI\'s script stops there under dash '
-                            '(Debian\'s /bin/sh) and skips the line under bash' % (number, key))
+            problems.append('line %d: %s is not a variable name: MI\'s script stops there under dash '
+                            '(Debian\'s /bin/sh) and skips the line under bash' % (number, shown(key)))
             continue
         variables[key] = value
     return variables, problems, warnings
@@ -241,7 +242,7 @@ def _script_jvm_options(command, words, environment, sources, read_text, result)
     _load_env_files(env_files, environment, sources, read_text, result)
     if debug:
         if not (debug_port or '').isdigit():
-            result['problems'].append('--debug needs a port after it (got %r): MI\'s script stops' % debug_port)
+            result['problems'].append('--debug needs a port after it (got %s): MI\'s script stops' % shown(debug_port))
         else:
             result['debug_port'] = int(debug_port)
         java_opts, origin = [], None

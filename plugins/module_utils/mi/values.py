@@ -14,6 +14,7 @@ overwritten unless the user asks to set that very key.
 
 import re
 import shlex
+import unicodedata
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
 
@@ -23,6 +24,8 @@ PORT_MAX = 65535
 
 _DIGITS = re.compile(r'[+-]?[0-9]+\Z')  # Java 7+ Integer.parseInt: ASCII digits, an optional sign, no blanks
 JAVA_INT_MIN, JAVA_INT_MAX = -2 ** 31, 2 ** 31 - 1  # beyond: NumberFormatException
+JAVA_INT_DIGITS = 10
+MAX_SHOWN = 40  # a longer value is described, not quoted
 _PLACEHOLDER = re.compile(r'\$(env|sys|ref|secret)?\{([^{}]*)\}')
 
 
@@ -38,6 +41,12 @@ class Unresolved:
 
     def __repr__(self):
         return 'Unresolved(%r)' % self.placeholder
+
+
+def has_control(text):
+    """Whether text holds a control character (line breaks, tabs, escapes: Unicode category Cc, Cf and the like):
+    names that reach firewall rules, unit names and reports must not."""
+    return any(unicodedata.category(char)[0] == 'C' for char in text)
 
 
 def has_placeholder(value):
@@ -127,41 +136,54 @@ def _java_text(value):
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def parse_int(value, what, allowed):
+def shown(value, visible=True):
+    """A value as a message may show it: quoted when visible and short; else only what it is (a placeholder's
+    value, a secret, a 4,000-digit number are never printed)."""
+    if visible and (not isinstance(value, str) or len(value) <= MAX_SHOWN):
+        return repr(value)
+    if isinstance(value, str):
+        return 'a text of %d characters%s' % (len(value), '' if visible else ' (not shown)')
+    return 'a %s (not shown)' % type(value).__name__
+
+
+def parse_int(value, what, allowed, visible=True):
     """An integer as MI's Integer.parseInt takes it: a TOML integer, or a string of ASCII digits.
 
     " 8280 ", "8280.0", booleans and floats are refused, as MI refuses them at start-up ("+8280" is 8280).
+    Digits beyond what a Java int holds are refused before any conversion (Python refuses 4,300 and more).
+    visible: the value may be quoted in the message (False for a placeholder's value: its source is named).
     """
     if isinstance(value, bool):
-        raise PortError('%s is %r (a boolean); %s' % (what, value, allowed))
+        raise PortError('%s is %s (a boolean); %s' % (what, shown(value, visible), allowed))
     if isinstance(value, int):
         return value
     if isinstance(value, str) and _DIGITS.match(value):
-        if JAVA_INT_MIN <= int(value) <= JAVA_INT_MAX:
+        if len(value.lstrip('+-').lstrip('0')) <= JAVA_INT_DIGITS and JAVA_INT_MIN <= int(value) <= JAVA_INT_MAX:
             return int(value)
-        raise PortError('%s is %r; %s' % (what, value, allowed))
+        raise PortError('%s is %s, beyond what Java\'s int holds; %s' % (what, shown(value, visible), allowed))
     if isinstance(value, str) and _DIGITS.match(value.strip()):
-        raise PortError('%s is %r; MI reads it with Integer.parseInt, which refuses blanks: write %s'
-                        % (what, value, value.strip()))
-    raise PortError('%s is %r; %s' % (what, value, allowed))
+        raise PortError('%s is %s; MI reads it with Integer.parseInt, which refuses blanks: write %s'
+                        % (what, shown(value, visible), value.strip() if visible and len(value) <= MAX_SHOWN
+                           else 'it without blanks'))
+    raise PortError('%s is %s; %s' % (what, shown(value, visible), allowed))
 
 
-def parse_port(value, what):
+def parse_port(value, what, visible=True):
     """A TCP port in 1..65535 (a TOML integer or a digit string, as MI stores both)."""
     allowed = 'a port must be an integer from %d to %d' % (PORT_MIN, PORT_MAX)
-    port = parse_int(value, what, allowed)
+    port = parse_int(value, what, allowed, visible)
     if not PORT_MIN <= port <= PORT_MAX:
-        raise PortError('%s is %r; %s' % (what, value, allowed))
+        raise PortError('%s is %s; %s' % (what, shown(value, visible), allowed))
     return port
 
 
-def parse_offset(value, what='server.offset'):
+def parse_offset(value, what='server.offset', visible=True):
     """A port offset: any whole number, negative too (MI adds it unchecked: offset = -810 is a real file's).
     Whether every resulting port stays in 1..65535 is checked where ports are computed (check_shifted)."""
     allowed = 'the offset must be a whole number (MI default %d)' % DEFAULT_OFFSET
-    offset = parse_int(value, what, allowed)
+    offset = parse_int(value, what, allowed, visible)
     if not JAVA_INT_MIN <= offset <= JAVA_INT_MAX:
-        raise PortError('%s is %r; %s that Java\'s int holds' % (what, value, allowed))
+        raise PortError('%s is %s; %s that Java\'s int holds' % (what, shown(value, visible), allowed))
     return offset
 
 
@@ -175,10 +197,10 @@ def shifted_port_problem(what, base, offset):
             % (what, base, offset, port, limit, 'lower' if port > PORT_MAX else 'raise'))
 
 
-def parse_flag(value, what):
+def parse_flag(value, what, visible=True):
     """An enable flag: a TOML boolean, or the strings true/false that a placeholder resolves to."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ('true', 'false'):
         return value.strip().lower() == 'true'
-    raise PortError('%s is %r; write true or false' % (what, value))
+    raise PortError('%s is %s; write true or false' % (what, shown(value, visible)))

@@ -15,9 +15,11 @@ Graceful shutdown: CT/default.json ``server.gracefulShutdownEnabled`` true and `
 import os
 import re
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, home_folder
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values import PortError, parse_flag, parse_int
 
 VERSION_FILES = (os.path.join('updates', 'product.txt'), os.path.join('bin', 'version.txt'))
+MAX_VERSION_BYTES = 4096  # 'wso2mi-4.3.0' and a newline
 _VERSION = re.compile(r'(\d+)\.(\d+)\.(\d+)')
 DEFAULT_GRACEFUL_MS = 180000
 LIVENESS_SINCE = (4, 2)
@@ -33,16 +35,17 @@ def parse_version(text):
 
 
 def read_version(home):
-    """(version tuple or None, the file it was read from or None)."""
-    for name in VERSION_FILES:
-        path = os.path.join(home, name)
+    """(version tuple or None, the file it was read from or None). home: a path or an open fileio.Folder; a
+    version file that is missing, no regular file or too big is passed over (the next one, else unknown)."""
+    folder = home_folder(home)
+    for name in VERSION_FILES if folder is not None else ():
         try:
-            with open(path, 'rb') as handle:
-                version = parse_version(handle.read(4096).decode('utf-8', 'replace'))
-        except (IOError, OSError):
+            snapshot = folder.read(name, limit=MAX_VERSION_BYTES)
+        except FileProblem:
             continue
+        version = parse_version(snapshot.data.decode('utf-8', 'replace'))
         if version:
-            return version, path
+            return version, snapshot.path
     return None, None
 
 

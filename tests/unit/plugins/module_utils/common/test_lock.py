@@ -34,15 +34,15 @@ def test_the_lock_of_a_killed_holder_is_free(tmp_path, holder):
     holder.kill()
     holder.wait(timeout=30)
     with FolderLocks([str(tmp_path / 'deployment.toml')], timeout=0) as locks:
-        assert len(locks.fds) == 1 and holders(locks.fds[0]) != []  # this process holds it now
-    assert locks.fds == []
+        assert len(locks.taken) == 1 and holders(locks.taken[0].fd) != []  # this process holds it now
+    assert locks.taken == [] and holders(locks.held[0].fd) == []
 
 
 def test_a_waiter_gets_the_lock_when_the_holder_ends_within_the_timeout(tmp_path, holder):
     time.sleep(0)  # the holder is up
     killer = subprocess.Popen([sys.executable, '-c', 'import os, time; time.sleep(0.5); os.kill(%d, 9)' % holder.pid])
     with FolderLocks([str(tmp_path / 'x')], timeout=60) as locks:
-        assert len(locks.fds) == 1
+        assert len(locks.taken) == 1
     killer.wait(timeout=30)
 
 
@@ -51,7 +51,7 @@ def test_folders_are_locked_once_each_in_sorted_order(tmp_path):
     for name in ('a', 'b'):
         os.mkdir(tmp_path / name)
     locks = FolderLocks(paths)
-    assert locks.folders == [str(tmp_path / 'a'), str(tmp_path / 'b')]
+    assert [folder.path for folder in locks.held] == [str(tmp_path / 'a'), str(tmp_path / 'b')]
 
 
 def test_a_missing_folder_is_named(tmp_path):

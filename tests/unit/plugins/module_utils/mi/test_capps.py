@@ -35,6 +35,12 @@ CORPUS = {
 }
 
 
+def read_car(path, **kwargs):
+    """read_capp() of the .car at path (the modules open it through common.fileio)."""
+    with open(path, 'rb') as stream:
+        return read_capp(stream, str(path), **kwargs)
+
+
 def test_the_corpus_is_every_capp_of_mis_repository():
     assert sorted(path.name for path in CAPPS.glob('*.car')) == sorted(CORPUS)
 
@@ -58,7 +64,7 @@ def test_the_two_capps_binding_7878_on_one_home_are_a_problem(tmp_path):
 def test_the_nested_capp_of_beta1_is_read_and_holds_no_endpoint():
     with zipfile.ZipFile(CAPPS / BETA1) as archive:
         assert 'dependencies/beta2-1.0.0.car' in archive.namelist()
-    found = read_capp(str(CAPPS / BETA1))
+    found = read_car((CAPPS / BETA1))
     assert [where.rsplit('!', 1)[1] for where, _data in found['endpoints']] == ['TestInbound_1.0.0/TestInbound-1.0.0.xml']
 
 
@@ -66,14 +72,14 @@ def test_nested_capps_are_deployed_from_4_5_and_capped_in_depth(tmp_path):
     inner = make_capp(tmp_path / 'inner.car', 'inner', endpoints=[('Deep', endpoint_xml(
         'Deep', 'http', {'inbound.http.port': '8401'}))])
     outer = make_capp(tmp_path / 'outer.car', 'outer', nested=[('inner-1.0.0.car', inner.read_bytes())])
-    found = read_capp(str(outer))
+    found = read_car((outer))
     assert [where for where, _data in found['endpoints']] == [
         '%s!dependencies/inner-1.0.0.car!Deep_1.0.0/Deep-1.0.0.xml' % outer]
-    assert read_capp(str(outer), nested=False)['endpoints'] == []
+    assert read_car((outer), nested=False)['endpoints'] == []
     data = inner.read_bytes()
     for level in range(MAX_DEPTH + 1):
         data = make_capp(tmp_path / ('level%d.car' % level), 'l%d' % level, nested=[('x.car', data)]).read_bytes()
-    deep = read_capp(str(tmp_path / ('level%d.car' % MAX_DEPTH)))
+    deep = read_car((tmp_path / ('level%d.car' % MAX_DEPTH)))
     assert deep['endpoints'] == [] and deep['problems'] == [
         '%s: CApps nested more than %d deep; refused' % ('!'.join(
             [str(tmp_path / ('level%d.car' % MAX_DEPTH))] + ['dependencies/x.car'] * (MAX_DEPTH + 1)), MAX_DEPTH)]
@@ -82,7 +88,7 @@ def test_nested_capps_are_deployed_from_4_5_and_capped_in_depth(tmp_path):
 def test_a_corrupt_or_non_zip_car_is_a_problem_naming_the_file(tmp_path):
     text = tmp_path / 'notes.car'
     text.write_text('not a zip')
-    assert read_capp(str(text))['problems'] == [
+    assert read_car((text))['problems'] == [
         '%s is not a readable zip file (File is not a zip file): MI cannot deploy it' % text]
     good = make_capp(tmp_path / 'good.car', 'good', endpoints=[('E', endpoint_xml('E', 'http', {
         'inbound.http.port': '8402'}))])
@@ -91,15 +97,15 @@ def test_a_corrupt_or_non_zip_car_is_a_problem_naming_the_file(tmp_path):
     data[start:start + 40] = b'\xff' * 40  # the member's deflate stream, broken
     broken = tmp_path / 'broken.car'
     broken.write_bytes(bytes(data))
-    problems = read_capp(str(broken))['problems']
+    problems = read_car((broken))['problems']
     assert len(problems) == 1 and problems[0].startswith('%s is not a readable zip file' % broken)
     truncated = tmp_path / 'truncated.car'
     truncated.write_bytes(good.read_bytes()[:200])
-    assert 'is not a readable zip file' in read_capp(str(truncated))['problems'][0]
+    assert 'is not a readable zip file' in read_car((truncated))['problems'][0]
     empty = make_capp(tmp_path / 'plain.zip', 'x')
     with zipfile.ZipFile(empty, 'w') as archive:
         archive.writestr('readme.txt', 'hello')
-    assert read_capp(str(empty))['problems'] == ['%s has no artifacts.xml: it is not a CApp MI can deploy' % empty]
+    assert read_car((empty))['problems'] == ['%s has no artifacts.xml: it is not a CApp MI can deploy' % empty]
 
 
 def test_a_50_mb_capp_is_read_without_loading_it(tmp_path):
@@ -111,7 +117,7 @@ def test_a_50_mb_capp_is_read_without_loading_it(tmp_path):
     for path, where in ((big, '%s!Big_1.0.0/Big-1.0.0.xml' % big),
                         (outer, '%s!dependencies/big.car!Big_1.0.0/Big-1.0.0.xml' % outer)):
         tracemalloc.start()
-        found = read_capp(str(path))
+        found = read_car((path))
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert [item[0] for item in found['endpoints']] == [where] and found['problems'] == []
@@ -121,7 +127,7 @@ def test_a_50_mb_capp_is_read_without_loading_it(tmp_path):
 def test_a_member_bigger_than_the_cap_is_refused_unread(tmp_path):
     capp = make_capp(tmp_path / 'x.car', 'x', endpoints=[('E', endpoint_xml('E', 'http', {
         'inbound.http.port': '8404'}) + ' ' * (2 * 1024 * 1024))])
-    assert read_capp(str(capp))['problems'] == [
+    assert read_car((capp))['problems'] == [
         '%s!E_1.0.0/E-1.0.0.xml is %d bytes, more than the 1048576 an artifact XML may have here'
         % (capp, len(endpoint_xml('E', 'http', {'inbound.http.port': '8404'})) + 2 * 1024 * 1024)]
 
@@ -163,7 +169,7 @@ def test_nested_capp_members_are_streamed_not_loaded(tmp_path):
     with zipfile.ZipFile(inner, 'w') as archive:
         archive.writestr('artifacts.xml', '<artifacts/>')
     outer = make_capp(tmp_path / 'o.car', 'o', nested=[('i.car', inner.getvalue())])
-    assert read_capp(str(outer)) == {'endpoints': [], 'local_entries': [], 'problems': []}
+    assert read_car((outer)) == {'endpoints': [], 'local_entries': [], 'problems': []}
 
 
 def test_before_4_1_an_httpws_endpoint_cannot_be_deployed(tmp_path):

@@ -119,7 +119,12 @@ def test_the_offset_must_be_a_whole_number():
     assert model('[server]\noffset = 2.5\n')['problems'] == [
         'server.offset is 2.5; the offset must be a whole number (MI default 10)']
     assert model('[server]\noffset = "2147483648"\n')['problems'] == [
-        "server.offset is '2147483648'; the offset must be a whole number (MI default 10)"]
+        "server.offset is '2147483648', beyond what Java's int holds; the offset must be a whole number (MI default 10)"]
+    huge = '9' * 4301  # Python's int() refuses 4,300 digits and more: refused before any conversion
+    assert model('[server]\noffset = "%s"\n' % huge)['problems'] == [
+        "server.offset is a text of 4301 characters, beyond what Java's int holds; the offset must be a whole "
+        "number (MI default 10)"]
+    assert model('[server]\noffset = "%s"\n' % ('0' * 4300 + '3'))['offset'] == 3  # Integer.parseInt takes zeros
     assert 'Integer.parseInt' in model('[server]\noffset = " 3"\n')['problems'][0]
     assert model('[server]\noffset = "+3"\n')['offset'] == 3
 

@@ -78,7 +78,7 @@ def test_env_file_reads_as_mis_script_under_a_real_shell(tmp_path, shell, text):
 @pytest.mark.parametrize('text, variables, problem, warning', [
     ('A=1\nB = two  words \n', {'A': '1', 'B': 'two words'}, None, None),
     ("F=it's\n", {'F': ''}, None, 'line 1: unmatched quote'),
-    ('H=1\nLAST=x', {'H': '1'}, None, "the last line ('LAST=x') has no newline"),
+    ('H=1\nLAST=x', {'H': '1'}, None, "the last line (line 2) has no newline"),
     ('MI-OFFSET=4\n', {}, "line 1: 'MI-OFFSET' is not a variable name", None),
     ('CRLF=1\r\n', {'CRLF': '1\r'}, None, 'ends in a carriage return'),
     ('A=a\\tb\n', {'A': 'atb'}, None, 'a backslash is read differently by dash and bash'),
