@@ -141,13 +141,15 @@ def test_a_held_lock_makes_runs_fail_naming_the_holder_and_a_released_one_lets_t
 
 
 # Runs a module with an audit hook that plays an editor which does not lock: it rewrites the file in place
-# when the module creates its temporary file, after the module read and planned, before it renames.
+# when the module creates its temporary file (in the file's folder, through its descriptor: a name
+# '.deployment.toml.<random>' opened with O_CREAT), after the module read and planned, before it renames.
 EDITOR = r'''
 import os, runpy, sys
 target, text = sys.argv[1], sys.argv[2]
 done = []
 def hook(event, args):
-    if event == 'tempfile.mkstemp' and not done and os.path.dirname(args[0]) == os.path.dirname(target):
+    temp = event == 'open' and isinstance(args[0], str) and isinstance(args[2], int) and args[2] & os.O_CREAT
+    if temp and not done and args[0].startswith('.' + os.path.basename(target) + '.'):
         done.append(True)
         with open(target, 'w') as handle:
             handle.write(text)

@@ -112,10 +112,15 @@ def test_sigkill_at_random_moments_leaves_old_or_new_content(tmp_path):
 # Runs the real module under an audit hook that counts its file operations on the edited folder and
 # kills the process with SIGKILL just before operation number KILL_AT, or with KILL_AT -1 right after
 # the rename returns (0: only log the operations). The hook only observes; the module code is unchanged.
+# The module works through the folder's descriptor: an operation names the file or its temporary file
+# ('.deployment.toml.<random>') relative to it, or a path under the folder.
 KILLER = r'''
 import os, runpy, signal, sys
 folder, kill_at, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = [0]
+def ours(arg):
+    name = os.fsdecode(arg) if isinstance(arg, (str, bytes)) else ''
+    return name.startswith(folder) or name.startswith(('deployment.toml', '.deployment.toml.'))
 def kill(*_args):
     os.kill(os.getpid(), signal.SIGKILL)
 def after_hook(frame, event, arg):
@@ -124,7 +129,7 @@ def after_hook(frame, event, arg):
 def hook(event, args):
     if event in ('open', 'os.rename', 'os.replace', 'os.remove', 'os.chmod', 'os.chown', 'os.utime',
                  'os.truncate', 'shutil.copyfile', 'shutil.copymode', 'shutil.copystat', 'os.link', 'os.symlink') \
-            and any(isinstance(a, (str, bytes)) and os.fsdecode(a).startswith(folder) for a in args):
+            and any(ours(a) for a in args):
         count[0] += 1
         with open(log, 'a') as handle:
             handle.write('%d %s %r\n' % (count[0], event, args[:2]))
@@ -221,7 +226,8 @@ STUCK = r'''
 import os, runpy, sys, time
 marker = sys.argv[1]
 def hook(event, args):
-    if event == 'tempfile.mkstemp':
+    if event == 'open' and isinstance(args[0], str) and args[0].startswith('.deployment.toml.') \
+            and isinstance(args[2], int) and args[2] & os.O_CREAT:  # the temporary file, made in the locked folder
         open(marker, 'w').close()
         time.sleep(600)
 sys.addaudithook(hook)

@@ -83,7 +83,7 @@ def _roll_back(module, done, undo, states):
     for (snapshot, _data), old in reversed(list(zip(done, undo))):
         try:
             if old is None:
-                os.unlink(snapshot.name, dir_fd=snapshot.folder.fd)
+                snapshot.folder.remove(snapshot.name)
             else:
                 rename(module, old[0], old[1], snapshot.name)
             states[snapshot.path] = 'restored (replaced, then put back)'

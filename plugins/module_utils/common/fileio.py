@@ -192,6 +192,10 @@ class Folder:
             raise _problem(exc, self.path)
         return sorted(found)
 
+    def remove(self, name):
+        """Remove the entry name of this folder (OSError when it cannot be)."""
+        os.unlink(name, dir_fd=self.fd)
+
     def read_entry(self, name, create=False, limit=MAX_BYTES, missing=_MISSING):
         """A Snapshot of the entry name of this folder, never following a link (the walk did that)."""
         path = os.path.join(self.path, name)

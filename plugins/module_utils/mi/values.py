@@ -158,8 +158,10 @@ def parse_int(value, what, allowed, visible=True):
     if isinstance(value, int):
         return value
     if isinstance(value, str) and _DIGITS.match(value):
-        if len(value.lstrip('+-').lstrip('0')) <= JAVA_INT_DIGITS and JAVA_INT_MIN <= int(value) <= JAVA_INT_MAX:
-            return int(value)
+        digits = value.lstrip('+-').lstrip('0') or '0'
+        number = int(digits) * (-1 if value.startswith('-') else 1) if len(digits) <= JAVA_INT_DIGITS else None
+        if number is not None and JAVA_INT_MIN <= number <= JAVA_INT_MAX:
+            return number
         raise PortError('%s is %s, beyond what Java\'s int holds; %s' % (what, shown(value, visible), allowed))
     if isinstance(value, str) and _DIGITS.match(value.strip()):
         raise PortError('%s is %s; MI reads it with Integer.parseInt, which refuses blanks: write %s'
