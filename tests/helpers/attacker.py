@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 
 NOBODY = 65534
 AS_NOBODY = ['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups', '--bounding-set=-all',
@@ -64,27 +65,19 @@ def swapper(home, seconds, target):
         os.close(fd)
 
 
-def zeros_member(archive, name, size):
-    """A deflated member of size zero bytes, written in chunks (a 2 GiB member is about 2 MB in the zip)."""
-    info = zipfile.ZipInfo(name)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    chunk = bytes(16 << 20)
-    with archive.open(info, 'w', force_zip64=True) as member:
-        for _start in range(0, size, len(chunk)):
-            member.write(chunk[:min(len(chunk), size - _start)])
-
-
-def crowded_zip(path, count):
-    """A zip of count empty stored members, written directly (zipfile takes minutes for 600,000 members)."""
+def raw_zip(path, members):
+    """A zip written byte by byte (as a crafting attacker would, and in a second where zipfile takes minutes):
+    members [(name, stored bytes, method 0 stored or 8 deflated, crc32, uncompressed size)], with a zip64 end
+    record so that any number of members fits."""
     local, central, offset = [], [], 0
-    for index in range(count):
-        name = ('f%d' % index).encode()
-        header = struct.pack('<4s5H3L2H', b'PK\x03\x04', 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
-        central.append(struct.pack('<4s6H3L5H2L', b'PK\x01\x02', 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0,
-                                   0, 0, offset) + name)
-        local.append(header)
-        offset += len(header)
-    directory = b''.join(central)
+    for name, data, method, crc, size in members:
+        name = name.encode()
+        header = struct.pack('<4s5H3L2H', b'PK\x03\x04', 20, 0, method, 0, 0, crc, len(data), size, len(name), 0)
+        central.append(struct.pack('<4s6H3L5H2L', b'PK\x01\x02', 20, 20, 0, method, 0, 0, crc, len(data), size,
+                                   len(name), 0, 0, 0, 0, 0, offset) + name)
+        local.append(header + name + data)
+        offset += len(local[-1])
+    directory, count = b''.join(central), len(members)
     end64 = struct.pack('<4sQ2H2L4Q', b'PK\x06\x06', 44, 45, 45, 0, 0, count, count, len(directory), offset)
     locator = struct.pack('<4sLQL', b'PK\x06\x07', 0, offset + len(directory), 1)
     end = struct.pack('<4s4H2LH', b'PK\x05\x06', 0, 0, 0xFFFF, 0xFFFF, len(directory), offset, 0)
@@ -92,3 +85,29 @@ def crowded_zip(path, count):
         stream.write(b''.join(local) + directory + end64 + locator + end)
     return path
 
+
+def stored(name, data):
+    return name, data, 0, zlib.crc32(data), len(data)
+
+
+def zeros(name, size):
+    """A deflated member of size zero bytes (a multiple of 16 MiB), about size / 1000 in the zip: one 16 MiB block
+    compressed once with a full flush (which resets the compressor, so the same bytes repeat), then the end."""
+    chunk = 16 << 20
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(bytes(chunk)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _block in range(size // chunk):
+        crc = zlib.crc32(bytes(chunk), crc)
+    return name, block * (size // chunk) + zlib.compressobj(9, zlib.DEFLATED, -15).flush(), 8, crc, size
+
+
+def capp_members(path):
+    """The members of a CApp made by helpers.artifacts.make_capp, as raw_zip members."""
+    with zipfile.ZipFile(path) as archive:
+        return [stored(name, archive.read(name)) for name in archive.namelist()]
+
+
+def crowded_zip(path, count):
+    """A zip of count empty stored members."""
+    return raw_zip(path, [('f%d' % index, b'', 0, 0, 0) for index in range(count)])

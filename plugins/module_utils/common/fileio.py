@@ -176,8 +176,8 @@ class Folder:
         return open_folder(relative, start=self, missing_ok=True)
 
     def names(self, suffix=''):
-        """Sorted names in this folder that end in suffix and are regular files or links (a link is checked when
-        the file is read); refused past MAX_ENTRIES entries."""
+        """Sorted names in this folder that end in suffix and are no folder (a link is checked, a FIFO or a device
+        refused, when the file is read); refused past MAX_ENTRIES entries."""
         found = []
         try:
             with os.scandir(self.fd) as entries:
@@ -185,8 +185,7 @@ class Folder:
                     if count >= MAX_ENTRIES:
                         raise FileProblem('%s holds more than %d entries; refused (MI deploys a few dozen artifacts)'
                                           % (self.path, MAX_ENTRIES))
-                    if entry.name.endswith(suffix) and (entry.is_file(follow_symlinks=False)
-                                                        or entry.is_symlink()):
+                    if entry.name.endswith(suffix) and not entry.is_dir(follow_symlinks=False):
                         found.append(entry.name)
         except OSError as exc:
             raise _problem(exc, self.path)

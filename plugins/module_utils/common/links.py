@@ -100,8 +100,7 @@ def walk(path, start_fd=None, start=None, follow_last=True):
         while pending:
             part = pending.pop()
             if part == '..':
-                if len(stack) > 1:
-                    os.close(stack.pop()[0])
+                _climb(stack)
                 continue
             fd, here = stack[-1]
             try:
@@ -120,8 +119,7 @@ def walk(path, start_fd=None, start=None, follow_last=True):
                 if len(links) > MAX_LINKS:
                     raise OSError(errno.ELOOP, 'too many levels of symbolic links', path)
                 if link[0].startswith('/'):
-                    while len(stack) > 1:
-                        os.close(stack.pop()[0])
+                    _restart_at_root(stack)
                 pending.extend(_parts(link[0]))
                 if not pending:  # a link to '/'
                     pending.append('.')
@@ -143,6 +141,24 @@ def walk(path, start_fd=None, start=None, follow_last=True):
         for fd, _here in stack:
             os.close(fd)
         raise
+
+
+def _climb(stack):
+    """'..': back to the folder before, or (at the start of a relative walk) the real parent of the start."""
+    if len(stack) > 1:
+        os.close(stack.pop()[0])
+        return
+    fd, here = stack[0]
+    if here != '/':
+        stack[0] = (os.open('..', _FOLDER, dir_fd=fd), os.path.dirname(here))
+        os.close(fd)
+
+
+def _restart_at_root(stack):
+    """An absolute link: the walk goes on from '/'."""
+    while stack:
+        os.close(stack.pop()[0])
+    stack.append((os.open('/', _FOLDER), '/'))
 
 
 def _retry(retries, here, part, pending):

@@ -57,13 +57,16 @@ def test_walk_names_each_link_and_its_owner(tree):
     assert found.links == [(str(tree / 'file'), os.geteuid()), (str(tree / 'home'), os.geteuid())]
 
 
-def test_a_relative_walk_starts_in_the_folder_given_and_cannot_climb_above_it(tree):
-    start = os.open(str(tree / 'real'), os.O_RDONLY | os.O_DIRECTORY)
+def test_a_relative_walk_starts_in_the_folder_given_and_climbs_and_jumps_as_the_kernel_does(tree):
+    (tree / 'real' / 'conf' / 'absolute').symlink_to(tree / 'real' / 'conf' / 'deployment.toml')
+    start = os.open(str(tree / 'real' / 'conf'), os.O_RDONLY | os.O_DIRECTORY)
     try:
-        found = walked('../../conf/deployment.toml', start_fd=start, start=str(tree / 'real'))
+        climbed = walked('../../real/conf/deployment.toml', start_fd=start, start=str(tree / 'real' / 'conf'))
+        jumped = walked('absolute', start_fd=start, start=str(tree / 'real' / 'conf'))
     finally:
         os.close(start)
-    assert found.path == str(tree / 'real' / 'conf' / 'deployment.toml') and found.info is not None
+    assert climbed.path == jumped.path == str(tree / 'real' / 'conf' / 'deployment.toml')
+    assert climbed.info is not None and jumped.links == [(str(tree / 'real' / 'conf' / 'absolute'), os.geteuid())]
 
 
 def test_a_link_to_nothing_is_dangling_a_missing_file_behind_a_linked_folder_is_not(tree):
