@@ -181,8 +181,9 @@ import errno, os, runpy, sys
 first, second = sys.argv[1], sys.argv[2]
 seen = []
 def hook(event, args):
-    if event == 'os.rename':
-        target = os.fsdecode(args[1])
+    if event == 'os.rename':  # the modules rename inside the folder's descriptor (dst_dir_fd): name that folder
+        folder = os.readlink('/proc/self/fd/%d' % args[3]) if isinstance(args[3], int) and args[3] >= 0 else ''
+        target = os.path.join(folder, os.fsdecode(args[1]))
         seen.append(target)
         if target == second or (target == first and seen.count(first) == 2):
             raise OSError(errno.EIO, os.strerror(errno.EIO))

@@ -128,7 +128,7 @@ def _problem(exc, path, missing=_MISSING):
         return FileProblem(missing)
     if exc.errno == errno.ELOOP:
         return FileProblem('%s: too many levels of symbolic links' % path)
-    return FileProblem('cannot read %s: %s; check its permissions' % (path, exc.strerror))
+    return FileProblem('cannot read the file: %s; check its permissions' % exc.strerror)
 
 
 class Folder:
@@ -245,8 +245,8 @@ class Folder:
         return handle
 
 
-def _walk(path, start, missing_ok=False):
-    """links.walk's Walked; None when a folder on the way is missing and missing_ok."""
+def _walk(path, start, missing_ok=False, missing=_MISSING):
+    """links.walk's Walked; None when a folder on the way is missing and missing_ok, else missing says so."""
     if not path:  # Ansible turns `path: null` into ''
         raise FileProblem('no path given (it is empty or null); give the path of deployment.toml')
     try:
@@ -254,7 +254,7 @@ def _walk(path, start, missing_ok=False):
     except (OSError, Moving) as exc:
         if missing_ok and getattr(exc, 'errno', None) == errno.ENOENT:
             return None
-        raise _problem(exc, path if start is None else os.path.join(start.path, path))
+        raise _problem(exc, path if start is None else os.path.join(start.path, path), missing)
 
 
 def _as_folder(walked):
@@ -270,8 +270,10 @@ def _as_folder(walked):
 
 def locate(path, create=False, missing=_MISSING, start=None):
     """(Folder, name, lstat or None) of the file at path (absolute, or relative to the Folder start), after checking
-    every link on the way (common.links). A missing file is a FileProblem unless create."""
-    walked = _walk(path, start)
+    every link on the way (common.links). A missing file is a FileProblem unless create; a missing folder always."""
+    where = path if start is None else os.path.join(start.path, path)
+    walked = _walk(path, start, missing='the folder %s does not exist; check the MI home' % os.path.dirname(where)
+                   if create else missing)
     folder = _as_folder(walked)
     try:
         refuse_dangling(path, walked)
