@@ -226,11 +226,14 @@ def test_ufw_converges_keeps_the_operator_rule_and_then_has_nothing_to_do(ufw):
         assert (again['changed'], again['actions']) == (False, [])
 
 
-def test_ufw_port_move_and_instance_removal_delete_exactly_our_old_rules(ufw):
+def test_ufw_keep_then_port_move_and_instance_removal_delete_exactly_our_old_rules(ufw):
     run_ufw(ufw, listeners('a', 3) + listeners('b', 20))
     assert ufw_chain(ufw) == OPERATOR_SSH + iptables_lines(3) + iptables_lines(20)
+    kept = run_ufw(ufw, listeners('a', 10), remove_stale=False)
+    assert kept['changed'] is True and not any(action.startswith('ufw delete') for action in kept['actions'])
+    assert ufw_chain(ufw) == OPERATOR_SSH + iptables_lines(3) + iptables_lines(20) + iptables_lines(10)
     moved = run_ufw(ufw, listeners('a', 10))
-    assert moved['changed'] is True
+    assert moved['changed'] is True and all(action.startswith('ufw delete') for action in moved['actions'])
     assert ufw_chain(ufw) == OPERATOR_SSH + iptables_lines(10)
     assert ufw_chain(ufw, 'ip6tables') == OPERATOR_SSH6 + ip6tables_lines()
     assert run_ufw(ufw, listeners('a', 10))['actions'] == []
