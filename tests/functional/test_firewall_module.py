@@ -1,6 +1,7 @@
 """The firewall module run for real, as a process, on input it must refuse before reading any firewall.
 
-The backends' read and apply run against real kernel rulesets in test_firewall_namespaces.py (nftables, ufw) and
+The backends' read and apply run against real kernel rulesets in test_firewall_namespaces.py (nftables, ufw,
+firewalld) and
 against real firewalls on podman hosts in the molecule scenarios (default: nftables, firewalld, ufw); here only
 what needs no firewall: argument checks and backend none.
 """

@@ -1,20 +1,23 @@
-"""The nftables and ufw backends against real kernel rulesets: the firewall module run for real, as Ansible runs it,
-in a network, mount and PID namespace of the test's own (helpers.namespace: its own ruleset, /etc and /run), so
-this machine's firewall and files are neither read nor changed. Each expected ruleset is written out by hand, as
-nft and iptables print it; an operator's own rules are compared byte for byte (handles included) before and after.
+"""The nftables, ufw and firewalld backends against real kernel rulesets: the firewall module run for real, as
+Ansible runs it, in a network, mount and PID namespace of the test's own (helpers.namespace: its own ruleset, /etc
+and /run), so this machine's firewall and files are neither read nor changed. Each expected ruleset is written out
+by hand, as nft, iptables and firewall-cmd print it; an operator's own rules are compared byte for byte before and
+after.
 
 The namespace has no systemd: the nftables backend writes its file and loads it (its unit, which loads the table
 at boot, is planned only where systemd runs: test_backend_plans.py, and the molecule scenario on podman hosts).
-firewalld is not tested here: its daemon needs a D-Bus system bus and the firewalld package, whose installation on
-a machine with systemd enables it, and starts it, as the machine's own firewall; it runs on the podman test hosts
-of the molecule scenario firewalld instead.
+firewalld runs in the namespace on a D-Bus system bus of its own, from the package tests/install-packages.sh
+unpacks into .build/firewalld without installing it (installed, it would become this machine's firewall).
 """
+
+import json
 
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import nftables as fw_nftables
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import ufw as fw_ufw
 from helpers.namespace import namespace
+from helpers.runner import REPO, SYSTEM_PYTHON
 
 SOURCES = {'management_sources': ['192.0.2.10', '2001:db8::10'], 'monitoring_sources': ['10.0.0.0/8']}
 WRITE_AND_LOAD = ['write /etc/wso2ops-mi-ports.nft', 'load /etc/wso2ops-mi-ports.nft (replaces table inet wso2ops_mi only)']
@@ -237,3 +240,108 @@ def test_ufw_keep_then_port_move_and_instance_removal_delete_exactly_our_old_rul
     assert ufw_chain(ufw) == OPERATOR_SSH + iptables_lines(10)
     assert ufw_chain(ufw, 'ip6tables') == OPERATOR_SSH6 + ip6tables_lines()
     assert run_ufw(ufw, listeners('a', 10))['actions'] == []
+
+
+# -- firewalld ------------------------------------------------------------------------------------
+FIREWALLD = REPO / '.build' / 'firewalld'  # tests/install-packages.sh unpacks the package there
+START_FIREWALLD = '''set -e
+mount -t tmpfs tmpfs /var/log
+mount -t overlay overlay -o lowerdir={root}/usr:/usr /usr
+cp -a {root}/etc/firewalld /etc/
+mkdir -p /run/dbus
+dbus-daemon --system --fork
+firewalld --nopid
+for i in $(seq 150); do firewall-cmd --state >/dev/null 2>&1 && exit 0; sleep 0.1; done
+firewall-cmd --state
+'''.format(root=FIREWALLD)
+# An operator's own objects: a port in zone public and a zone of their own, runtime and permanent.
+OPERATOR_FIREWALLD = ('firewall-cmd --permanent --zone=public --add-port=2222/tcp && '
+                      'firewall-cmd --permanent --new-zone=operator && '
+                      'firewall-cmd --permanent --zone=operator --add-source=198.51.100.0/24 && firewall-cmd --reload')
+
+
+@pytest.fixture
+def firewalld(tmp_path):
+    """A namespace where firewalld runs, holding an operator's own objects."""
+    if not (FIREWALLD / 'usr' / 'sbin' / 'firewalld').is_file():
+        pytest.skip('firewalld is not unpacked in %s (tests/install-packages.sh unpacks it)' % FIREWALLD)
+    with namespace(tmp_path, 'dbus-daemon') as space:
+        space.run(['sh', '-c', START_FIREWALLD])
+        space.run(['sh', '-c', OPERATOR_FIREWALLD])
+        yield space
+
+
+def run_firewalld(space, items, check=False, **extra):
+    """The firewall module run by the system Python, which has firewalld's client (under another Python the module
+    runs itself again under that one: test_firewall_module.py)."""
+    result = space.module('firewall', dict(SOURCES, backend='firewalld', listeners=items, **extra), check=check,
+                          python=SYSTEM_PYTHON)
+    assert 'failed' not in result, result
+    return result
+
+
+def zones(space):
+    """Every zone, runtime and permanent, as firewall-cmd lists them, without our services and rich rules."""
+    text = space.run(['sh', '-c', 'firewall-cmd --list-all-zones; firewall-cmd --permanent --list-all-zones']).stdout
+    return [' '.join(word for word in line.split(' ') if not word.startswith('wso2ops-mi-'))
+            for line in text.splitlines() if 'service name="wso2ops-mi-' not in line]
+
+
+# Our objects in zone public through firewalld's own client, runtime then permanent: (zone services, sorted rich
+# rules, {service: ports}).
+READ_OURS = '''
+import json
+from firewall.client import FirewallClient
+fw = FirewallClient()
+layers = []
+for zone, service in ((fw.getZoneSettings("public"), fw.getServiceSettings),
+                      (fw.config().getZoneByName("public").getSettings(),
+                       lambda name: fw.config().getServiceByName(name).getSettings())):
+    services = [name for name in zone.getServices() if name.startswith("wso2ops-mi-")]
+    rich = sorted(rule for rule in zone.getRichRules() if "wso2ops-mi-" in rule)
+    named = sorted(set(services) | set(rule.split('service name="')[1].split('"')[0] for rule in rich))
+    layers.append([services, rich, dict((name, " ".join("/".join(port) for port in service(name).getPorts()))
+                                        for name in named)])
+print(json.dumps(layers))
+'''
+
+
+def ours(space):
+    """Our objects in zone public, runtime and permanent alike (else the test fails)."""
+    runtime, permanent = json.loads(space.run([SYSTEM_PYTHON, '-c', READ_OURS]).stdout)
+    assert runtime == permanent, 'runtime and permanent differ: %s' % [runtime, permanent]
+    return tuple(runtime)
+
+
+def firewalld_objects(instance='mi', offset=10):
+    http, monitoring, management = 8280 + offset, 9191 + offset, 9154 + offset
+    name = 'wso2ops-mi-%s-' % instance
+    return ([name + 'public'],
+            ['rule family="ipv4" source address="10.0.0.0/8" service name="%smonitoring" accept' % name,
+             'rule family="ipv4" source address="192.0.2.10/32" service name="%smanagement" accept' % name,
+             'rule family="ipv6" source address="2001:db8::10/128" service name="%smanagement" accept' % name],
+            {name + 'public': '%d/tcp' % http, name + 'monitoring': '%d/tcp' % monitoring,
+             name + 'management': '%d/tcp' % management})
+
+
+def test_firewalld_converges_in_both_layers_and_then_has_nothing_to_do(firewalld):
+    operator = zones(firewalld)
+    first = run_firewalld(firewalld, listeners())
+    assert first['changed'] is True
+    assert ours(firewalld) == firewalld_objects()
+    for check in (True, False):
+        again = run_firewalld(firewalld, listeners(), check=check)
+        assert (again['changed'], again['actions']) == (False, [])
+    assert zones(firewalld) == operator
+
+
+def test_firewalld_port_move_and_instance_removal_change_exactly_our_objects(firewalld):
+    operator = zones(firewalld)
+    run_firewalld(firewalld, listeners('a', 3) + listeners('b', 20))
+    (a_services, a_rich, a_ports), (b_services, b_rich, b_ports) = firewalld_objects('a', 3), firewalld_objects('b', 20)
+    assert ours(firewalld) == (a_services + b_services, sorted(a_rich + b_rich), dict(a_ports, **b_ports))
+    moved = run_firewalld(firewalld, listeners('a', 10))
+    assert moved['changed'] is True
+    assert ours(firewalld) == firewalld_objects('a', 10)
+    assert run_firewalld(firewalld, listeners('a', 10))['actions'] == []
+    assert zones(firewalld) == operator

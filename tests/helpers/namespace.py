@@ -11,10 +11,12 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
+import sysconfig
 
 import pytest
 
-from helpers.runner import run_module
+from helpers.runner import COLLECTIONS, run_module
 
 # Runs as PID 1 of the namespace: the overlay's upper and work folders live on the namespace's tmpfs /run.
 SET_UP = '''set -e
@@ -60,9 +62,16 @@ class Namespace:
                                                                     (proc.stderr or proc.stdout).strip()))
         return proc
 
-    def module(self, name, args, check=False, diff=False):
-        """The JSON of plugins/modules/<name>.py run in the namespace, as Ansible runs it."""
-        return run_module(name, args, check=check, diff=diff, tmp_path=self.tmp_path, prefix=self.prefix)
+    def module(self, name, args, check=False, diff=False, python=sys.executable):
+        """The JSON of plugins/modules/<name>.py run in the namespace, as Ansible runs it. python: another
+        interpreter, which imports ansible-core from this one's site-packages."""
+        # PYTHONSAFEPATH: the module's folder is not on sys.path, as under AnsiballZ (there plugins/modules/firewall.py
+        # would hide firewalld's package `firewall`).
+        env = {'PYTHONSAFEPATH': '1'}
+        if python != sys.executable:
+            env['PYTHONPATH'] = os.pathsep.join([str(COLLECTIONS), sysconfig.get_paths()['purelib']])
+        return run_module(name, args, check=check, diff=diff, tmp_path=self.tmp_path, prefix=self.prefix,
+                          python=python, env=env)
 
     def close(self):
         # unshare --kill-child: unshare's end kills its child, PID 1 of the namespace, whose end kills the rest.

@@ -3,7 +3,7 @@
 The states are plain data in the shape each backend's read() returns, never made by the code under test: the
 nftables table is what the real nft printed (tests/fixtures/firewall, read by test_backend_readers.py), the ufw and
 firewalld objects are written out by hand. Converging, moving ports, removing an instance and keeping old rules
-against real kernel rulesets (nftables, ufw): tests/functional/test_firewall_namespaces.py.
+against real kernel rulesets (nftables, ufw, firewalld): tests/functional/test_firewall_namespaces.py.
 """
 
 import pytest
