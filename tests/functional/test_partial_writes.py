@@ -67,7 +67,7 @@ def home(tmp_path, name, text):
 def home_on_tmpfs(tmp_path, name, text):
     """home() with its conf folder on a tmpfs mounted for the block."""
     (tmp_path / name / 'conf').mkdir(parents=True)
-    with mounted(tmp_path / name / 'conf', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'):
+    with mounted(tmp_path / name / 'conf', '-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs'):
         yield home(tmp_path, name, text)
 
 
