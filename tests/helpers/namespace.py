@@ -2,11 +2,12 @@
 
 The namespace has its own ruleset (nftables, and iptables which ufw drives), an /etc of its own (an overlay on the
 machine's: what nft, ufw and the modules write there stays in the namespace) and an empty /run (no systemd, no
-D-Bus, no lock of the machine's). Nothing run in it changes the machine's firewall or files; closing it kills
-every process in it. Needs root, unshare(1) and nsenter(1).
+D-Bus, no lock of the machine's). Nothing run in it changes the machine's firewall or files; closing it, or the
+end of the test run, kills every process in it. Needs root, unshare(1) and nsenter(1).
 """
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -39,12 +40,17 @@ def needs(*tools):
     return None
 
 
+def _end_with_parent():
+    """prctl(PR_SET_PDEATHSIG, SIGKILL): a test run that is killed takes its namespaces with it."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
 class Namespace:
     def __init__(self, tmp_path):
         self.tmp_path = tmp_path
         self.holder = subprocess.Popen(
             ['unshare', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
-             'sh', '-c', SET_UP], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             'sh', '-c', SET_UP], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_end_with_parent)
         line = self.holder.stdout.readline()
         if line.strip() != 'ready':
             self.close()
