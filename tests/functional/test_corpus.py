@@ -1,6 +1,6 @@
 """Every deployment.toml of the public MI repository, edited for real by the module.
 
-The corpus lives in ../shared beside the repository; the tests skip only when it is absent.
+The corpus lives in ../shared beside the repository; the tests skip when it is absent (under CI=true they fail).
 """
 
 import copy

@@ -183,20 +183,6 @@ def test_mode_and_owner_are_kept(conf, module_runner):
     assert open(result['backup_file']).read() == TEXT
 
 
-def selinux_enabled():
-    return os.path.exists('/sys/fs/selinux/enforce') and shutil.which('chcon') is not None
-
-
-@pytest.mark.skipif(not selinux_enabled(), reason='SELinux is not enabled on this machine (no /sys/fs/selinux), '
-                                                  'so there is no file context to keep')
-def test_selinux_context_is_kept(conf, module_runner):
-    subprocess.run(['chcon', '-t', 'etc_t', str(conf)], check=True)
-    context = os.getxattr(conf, 'security.selinux')
-    result = module_runner('deployment_toml', {'path': str(conf), 'ports': {'http': 8281}})
-    assert result['changed'] is True and conf.read_text() == EDITED
-    assert os.getxattr(conf, 'security.selinux') == context
-
-
 def test_hard_link_is_split_with_a_warning(conf, module_runner):
     other = conf.parent / 'other-name.toml'
     os.link(conf, other)

@@ -1,7 +1,8 @@
 """The firewall module run for real, as a process, on input it must refuse before reading any firewall.
 
-The backends' read and apply run against real firewalls in the molecule scenarios (default: nftables,
-firewalld, ufw); here only what needs no firewall: argument checks and backend none.
+The backends' read and apply run against real kernel rulesets in test_firewall_namespaces.py (nftables, ufw,
+firewalld) and against real firewalls on podman hosts in the molecule scenarios (default: nftables, firewalld,
+ufw); here only what needs no firewall: argument checks and backend none.
 """
 
 import fcntl

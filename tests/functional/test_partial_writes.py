@@ -30,12 +30,12 @@ def state(path):
 
 @contextlib.contextmanager
 def mounted(folder, *options):
-    """folder with a file system mounted on it for the block (skips the test when mounting is not permitted)."""
+    """folder with a file system mounted on it for the block. Without root or mount(8) the test skips, and fails
+    under CI=true (tests/conftest.py); a refused mount fails it."""
     if not IS_ROOT or shutil.which('mount') is None:
         pytest.skip('mounting a tmpfs or a bind mount needs root and mount(8)')
     proc = subprocess.run(['mount'] + list(options) + [str(folder)], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        pytest.skip('mount is not permitted here: %s' % proc.stderr.strip())
+    assert proc.returncode == 0, 'mount %s failed: %s' % (' '.join(options), proc.stderr.strip())
     try:
         yield folder
     finally:
@@ -44,11 +44,12 @@ def mounted(folder, *options):
 
 @contextlib.contextmanager
 def immutable(path):
+    """path made immutable for the block; path is on a tmpfs of the test's own (tmpfs has the flag since Linux 6.0),
+    whatever file system holds the temporary folders."""
     if not IS_ROOT or shutil.which('chattr') is None:
         pytest.skip('chattr +i needs root and chattr(1)')
     proc = subprocess.run(['chattr', '+i', str(path)], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        pytest.skip('this file system has no immutable flag: %s' % proc.stderr.strip())
+    assert proc.returncode == 0, 'chattr +i %s failed: %s' % (path, proc.stderr.strip())
     try:
         yield path
     finally:
@@ -60,6 +61,14 @@ def home(tmp_path, name, text):
     conf.mkdir(parents=True, exist_ok=True)
     (conf / 'deployment.toml').write_text(text)
     return conf / 'deployment.toml'
+
+
+@contextlib.contextmanager
+def home_on_tmpfs(tmp_path, name, text):
+    """home() with its conf folder on a tmpfs mounted for the block."""
+    (tmp_path / name / 'conf').mkdir(parents=True)
+    with mounted(tmp_path / name / 'conf', '-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs'):
+        yield home(tmp_path, name, text)
 
 
 def two_instances(tmp_path, **extra):
@@ -85,9 +94,9 @@ def test_full_disk_under_the_second_instance_changes_nothing(tmp_path):
 
 
 def test_rename_failing_on_the_second_instance_puts_the_first_back(tmp_path):
-    a, b = home(tmp_path, 'a', TEXT), home(tmp_path, 'b', TEXT)
+    a = home(tmp_path, 'a', TEXT)
     old_a = state(a)
-    with immutable(b):
+    with home_on_tmpfs(tmp_path, 'b', TEXT) as b, immutable(b):
         before_b = state(b)
         result = run_module('instances', two_instances(tmp_path))
         assert result['failed'] is True and result['changed'] is False, result
@@ -112,8 +121,7 @@ def test_full_disk_with_backup_leaves_no_truncated_backup(tmp_path):
 
 
 def test_immutable_file_is_refused_with_what_to_do(tmp_path):
-    path = home(tmp_path, 'mi', TEXT)
-    with immutable(path):
+    with home_on_tmpfs(tmp_path, 'mi', TEXT) as path, immutable(path):
         before = state(path)
         result = run_module('deployment_toml', {'path': str(path), 'ports': {'http': 8281}})
         assert result['failed'] is True and result['changed'] is False, result

@@ -1,6 +1,6 @@
 """Secrets: no password, secret or token of deployment.toml ever appears in what the collection
 prints: module results, diffs, error messages, or `ansible-playbook -vvv` logs. Proved over the
-corpus of real MI files (the tests skip only when the corpus folder is absent).
+corpus of real MI files (the tests skip when the corpus folder is absent; under CI=true they fail).
 
 The modules only ever return the values of the port keys and the offset, and refuse any key that names a
 secret. The options that can carry secrets (environment, jvm_args) are no_log: test_secret_options.py.

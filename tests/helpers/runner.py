@@ -53,17 +53,19 @@ def write_conf(tmp_path, data):
     return path
 
 
-def run_module(name, args, check=False, diff=False, tmp_path=None, env=None):
-    """Run plugins/modules/<name>.py as Ansible does (a process reading its args file); return its JSON."""
+def run_module(name, args, check=False, diff=False, tmp_path=None, env=None, prefix=(), python=sys.executable):
+    """Run plugins/modules/<name>.py as Ansible does (a process reading its args file); return its JSON.
+    prefix: the command that runs it (nsenter into a namespace: helpers.namespace); python: the interpreter."""
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     if INJECTS_INVOCATION:  # as a controller with INJECT_INVOCATION on asks (2.21+): the masking must hold there too
         payload['_ansible_inject_invocation'] = True
     args_dir = Path(tmp_path or os.environ.get('TMPDIR', '/tmp'))
     args_file = args_dir / ('.%s-args-%d.json' % (name, os.getpid()))
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': payload}))
-    proc_env = dict(os.environ, PYTHONPATH=str(COLLECTIONS), **(env or {}))
+    proc_env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
+    proc_env.update(env or {})
     try:
-        proc = subprocess.run([sys.executable, str(MODULES / (name + '.py')), str(args_file)],
+        proc = subprocess.run(list(prefix) + [python, str(MODULES / (name + '.py')), str(args_file)],
                               capture_output=True, text=True, env=proc_env, timeout=120, check=False)
     finally:
         args_file.unlink()
