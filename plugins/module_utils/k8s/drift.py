@@ -17,7 +17,6 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.k8s.objec
     DEFAULT_GRACE,
     INTERNAL_HTTP,
     LIVENESS_PATH,
-    READINESS_PATH,
     grace_period,
 )
 
@@ -125,15 +124,15 @@ def _check_probes(found, container, listeners, named, expected):
         port, path, how = probe_port(probe, named)
         if port is not None and port not in by_port:
             found.add('k8s_dead_port', 'the %s checks port %s, where MI does not listen' % (kind, port), [port])
-            continue
-        internal = by_port.get(port, {}).get('name') == INTERNAL_HTTP
-        if path == LIVENESS_PATH and internal and not expected.get('liveness'):
+        listener = by_port.get(port)
+        if path == LIVENESS_PATH and not expected.get('liveness'):
             found.add('k8s_probe_path', 'the %s asks %s, which MI %s does not serve (it is there from MI 4.2)' % (
-                kind, path, expected.get('mi_version') or 'of an unknown version'), [port])
-        elif path and not internal:
+                kind, path, expected.get('mi_version') or 'of an unknown version'), [port] if port else [])
+        elif path and listener and listener['name'] != INTERNAL_HTTP:
             found.add('k8s_probe_path', 'the %s asks %s on port %s (%s), where MI serves no health check' % (
-                kind, path, port, by_port[port]['name']), [port])
-        elif how in ('exec', 'tcpSocket') or path not in (READINESS_PATH, LIVENESS_PATH):
+                kind, path, port, listener['name']), [port])
+        # Before 4.2 MI has no liveness endpoint: a TCP check is the best liveness probe there is.
+        if how in ('exec', 'tcpSocket') and (kind != 'livenessProbe' or expected.get('liveness')):
             found.add('k8s_probe_not_health', 'the %s only checks that %s accepts connections (%s), not that MI '
                       'deployed its integrations' % (kind, 'port %s' % port if port else 'the container', how),
                       [port] if port else [])
