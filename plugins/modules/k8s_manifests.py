@@ -48,8 +48,16 @@ options:
   pod_labels:
     description:
       - The labels of MI's pods, which the Service and the NetworkPolicies select.
-      - Default C({app.kubernetes.io/name: <name>}), or C({deployment: <prefix>-<release>}) with O(helm).
+      - Default C(app.kubernetes.io/name=<name>), or C(deployment=<prefix>-<release>) (the chart's) with O(helm).
     type: dict
+  deployment:
+    description:
+      - The Deployment that runs MI, which RV(deployment_patch) patches; default O(name), or the chart's
+        C(<prefix>-<release>) with O(helm).
+    type: str
+  container:
+    description: MI's container in it; default O(name), or C(wso2mi) (the chart's) with O(helm).
+    type: str
   mi_version:
     description:
       - The MI version the container runs (its image tag, for example C(4.4.0)); it wins over the folder's
@@ -59,12 +67,12 @@ options:
     description:
       - JVM arguments the container starts MI with (C(-DportOffset), C(-DsynapseTest), C(-D) values of C($sys{})
         placeholders), as a string or a list.
-      - C(no_log): never logged or returned, except values that are only a port, offset or flag.
+      - C(no_log), since they may carry secrets; never logged or returned, except values that are only a port, offset or flag.
     type: raw
   environment:
     description:
       - Environment variables of the container (for C($env{}) placeholders and C($SYSTEM:) values of endpoints).
-      - C(no_log): never logged or returned, except values that are only a port, offset or flag.
+      - C(no_log), since they may carry secrets; never logged or returned, except values that are only a port, offset or flag.
     type: dict
     default: {}
   inbound_endpoints:
@@ -115,9 +123,9 @@ notes:
   - The objects are validated against the Kubernetes 1.25 and 1.37 OpenAPI schemas in the collection's tests
     (C(kubernetes-validate)); none was applied to a live cluster there. NetworkPolicies need a network plugin that
     enforces them, and most plugins let the kubelet's own probes through whatever the policies say.
-  - The patches follow Kubernetes' strategic merge (C($patch: replace) for the port lists, null to delete a probe
+  - "The patches follow Kubernetes' strategic merge (C($patch: replace) for the port lists, null to delete a probe
     handler of another kind); the collection's tests apply them to the chart's rendering with their own merge of
-    those directives, not with kustomize.
+    those directives, not with kustomize."
 seealso:
   - module: wso2ops.micro_integrator.instances
   - module: wso2ops.micro_integrator.firewall
@@ -184,6 +192,14 @@ probes:
   type: dict
   sample: {readinessProbe: {httpGet: {path: /healthz, port: 9201, scheme: HTTP}, periodSeconds: 10,
            timeoutSeconds: 5, failureThreshold: 3}}
+deployment_patch:
+  description:
+    - A strategic-merge patch of the Deployment O(deployment), C(target) (kind, name) and C(patch), for
+      C(kubernetes.core.k8s) with C(state=patched) and C(merge_type=strategic-merge); the container O(container)
+      gets RV(container_ports) in place of its ports, RV(probes) in place of its probes, and the pod
+      RV(termination_grace_period_seconds).
+  returned: success
+  type: dict
 termination_grace_period_seconds:
   description: The pod's C(terminationGracePeriodSeconds); 30 unless MI's graceful shutdown (4.5 and later) needs more.
   returned: success
@@ -322,7 +338,11 @@ def manifests(params, result):
     probes = objects.probes(listeners, result['liveness'])
     grace = objects.grace_period(result['graceful_shutdown_timeout'])
     service = objects.service(params['name'], params['namespace'], labels, listeners)
-    output = dict(listeners=listeners, service=service, container_ports=objects.container_ports(listeners),
+    ports = objects.container_ports(listeners)
+    patch = objects.deployment_patch(params['deployment'] or (chart or {}).get('deployment') or params['name'],
+                                     params['container'] or (helm_mi.CONTAINER if chart else params['name']),
+                                     ports, probes, grace)
+    output = dict(listeners=listeners, service=service, container_ports=ports, deployment_patch=patch,
                   probes=probes, termination_grace_period_seconds=grace, network_policies=policies,
                   objects=[service] + policies, pod_labels=labels, name=params['name'], namespace=params['namespace'],
                   **dict((key, result[key]) for key in ('mi_version', 'liveness', 'graceful_shutdown_timeout',
@@ -358,6 +378,8 @@ def main():
             name=dict(type='str', required=True),
             namespace=dict(type='str'),
             pod_labels=dict(type='dict'),
+            deployment=dict(type='str'),
+            container=dict(type='str'),
             mi_version=dict(type='str'),
             jvm_args=dict(type='raw', no_log=True),
             environment=dict(type='dict', default={}, no_log=True),

@@ -33,7 +33,7 @@ from helpers.k8s import (
     validate,
     wanted_access,
 )
-from helpers.runner import run_module
+from helpers.runner import REPO, ansible, run_module
 
 ADMINS = ['192.0.2.0/24']
 MONITORING = ['10.0.0.0/8']
@@ -136,6 +136,7 @@ def test_the_chart_config_gets_every_listener_and_its_rendering_drifts_as_the_is
     k8s, host = _run_both(folder, start, helm={'release': 'orders'})
     _check_objects(k8s, host)
     assert SECRET not in json.dumps(k8s)
+    assert k8s['deployment_patch'] == k8s['helm_patches'][0]
     assert _kinds(k8s_drift(k8s, rendered)) == CHART_DEFECTS[case]
     # The chart with the overlay, then the patches and the policies: what a post-renderer gives. No drift left.
     overlaid_values = deep_merge(values, k8s['helm_values'])
@@ -239,3 +240,16 @@ def test_the_fleet_report_shows_a_deployment_beside_the_hosts(tmp_path):
     page = render_html(report)
     assert 'Deployment default/cloud-orders' in page and 'Kubernetes manifests (not a running pod)' in page
     assert '| critical | k8s default/orders | orders | 9164 |' in render_markdown(report)
+
+
+def test_the_playbook_computes_and_shows_the_objects_without_kubernetes_core(tmp_path, monkeypatch):
+    # Only this checkout's collection is visible (not those the ansible package bundles): kubernetes.core is absent,
+    # and a run that does not apply needs none.
+    monkeypatch.setenv('ANSIBLE_COLLECTIONS_SCAN_SYS_PATH', 'false')
+    folder = _mi_folder(tmp_path, 'mi', '[server]\noffset = 3\n[super_admin]\npassword = "%s"\n' % SECRET, '4.1.0')
+    rc, out = ansible(tmp_path, 'ansible-playbook', str(REPO / 'playbooks' / 'k8s.yml'), '-e', 'k8s_apply=false',
+                      '-e', 'k8s_mi_folder=%s' % folder, '-e', 'k8s_name=orders')
+    assert rc == 0, out
+    shown = ' '.join(out.split()).replace("''", "'")  # the YAML callback folds and quotes the message
+    assert 'Service orders: https 8246, http 8283, internal-https 9157, internal-http 9194' in shown
+    assert "'path': '/healthz', 'port': 9194" in shown and 'MI 4.1.0' in shown and SECRET not in out

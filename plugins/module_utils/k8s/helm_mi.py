@@ -13,7 +13,7 @@ and the patches replace the Service ports, the container ports and the probes, a
 
 import json
 
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.k8s.objects import replacing, service_ports
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.k8s.objects import deployment_patch, service_ports
 
 CONTAINER = 'wso2mi'  # the chart's container name
 DEFAULT_PREFIX = 'cloud'  # the chart's resource prefix when cloudName is not set
@@ -79,19 +79,10 @@ def _service_patches(chart, listeners):
             for group, items in sorted(groups.items())]
 
 
-def _deployment_patch(chart, container_ports, probes, grace):
-    container = {'name': CONTAINER, 'ports': [{'$patch': 'replace'}] + list(container_ports)}
-    for kind in ('startupProbe', 'readinessProbe', 'livenessProbe'):
-        container[kind] = replacing(probes[kind]) if probes else None
-    return {'target': {'kind': 'Deployment', 'name': chart['deployment']},
-            'patch': {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': chart['deployment']},
-                      'spec': {'template': {'spec': {'terminationGracePeriodSeconds': grace,
-                                                     'containers': [container]}}}}}
-
-
 def patches(chart, listeners, container_ports, probes, grace):
     """Strategic-merge patches of the chart's Deployment and Services, each {'target': {kind, name}, 'patch'}."""
-    return [_deployment_patch(chart, container_ports, probes, grace)] + _service_patches(chart, listeners)
+    return [deployment_patch(chart['deployment'], CONTAINER, container_ports, probes, grace)] + _service_patches(
+        chart, listeners)
 
 
 def kustomization(patch_list, rendered='helm-output.yaml', policies='network-policies.yaml'):

@@ -149,3 +149,15 @@ def replacing(probe):
     """A probe as a strategic-merge patch: the handlers it does not use are deleted (null), so that it replaces a
     probe of another kind (helm-mi's startup probe is an exec)."""
     return dict(probe, **dict((handler, None) for handler in HANDLERS if handler not in probe))
+
+
+def deployment_patch(name, container, container_ports_, probes_, grace):
+    """A strategic-merge patch of the Deployment name: the container's ports replaced ($patch: replace), its probes
+    replaced, and the grace period; {'target': {kind, name}, 'patch'}."""
+    found = {'name': container, 'ports': [{'$patch': 'replace'}] + list(container_ports_)}
+    for kind in ('startupProbe', 'readinessProbe', 'livenessProbe'):
+        found[kind] = replacing(probes_[kind]) if probes_ else None
+    return {'target': {'kind': 'Deployment', 'name': name},
+            'patch': {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': name},
+                      'spec': {'template': {'spec': {'terminationGracePeriodSeconds': grace,
+                                                     'containers': [found]}}}}}
