@@ -4,6 +4,7 @@ derived from its templates; the MI homes of the artifacts corpus (../shared/corp
 No cluster: nothing here is applied to a live Kubernetes."""
 
 import json
+import sys
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.filter.k8s_drift import k8s_drift
@@ -253,3 +254,20 @@ def test_the_playbook_computes_and_shows_the_objects_without_kubernetes_core(tmp
     shown = ' '.join(out.split()).replace("''", "'")  # the YAML callback folds and quotes the message
     assert 'Service orders: https 8246, http 8283, internal-https 9157, internal-http 9194' in shown
     assert "'path': '/healthz', 'port': 9194" in shown and 'MI 4.1.0' in shown and SECRET not in out
+
+
+def test_the_audit_playbook_shows_a_deployment_beside_its_hosts(tmp_path):
+    need_corpus(HELM_MI)
+    _values, rendered, folder, start = _chart_case(tmp_path, 'chart default')
+    k8s = run_module('k8s_manifests', dict(start, path=str(folder), name='orders', helm={'release': 'orders'}),
+                     tmp_path=tmp_path)
+    extra = tmp_path / 'extra.json'
+    extra.write_text(json.dumps({'mi_audit_kubernetes': {'k8s default/orders': k8s_drift(k8s, rendered)}}))
+    rc, out = ansible(tmp_path, 'ansible-playbook', '-i', 'localhost,', '-c', 'local', '-e', '@%s' % extra,
+                      '-e', 'ansible_python_interpreter=%s' % sys.executable,
+                      '-e', 'audit_hosts=localhost', '-e', 'mi_audit_become=false', '-e', 'mi_audit_discover=false',
+                      '-e', 'mi_audit_report_dir=%s' % (tmp_path / 'report'), str(REPO / 'playbooks' / 'audit.yml'))
+    assert rc == 0, out
+    report = json.loads((tmp_path / 'report' / 'mi-audit.json').read_text())
+    assert [host['host'] for host in report['hosts']] == ['k8s default/orders', 'localhost']
+    assert ('k8s default/orders', 'management_exposed') in set((item['host'], item['kind']) for item in report['findings'])
