@@ -240,6 +240,8 @@ def _check_ports(found, listeners, exposed, container, named, services):
                 item['name'], item['key'], item['port'],
                 'no Service exposes' if services else 'no Service exposes (no Service selects the pods)'),
                 [item['port']])
+    if None in exposed:
+        found.add('k8s_dead_port', '%s sends to a port name the container does not declare' % ', '.join(exposed[None]))
     for port, where in sorted((port, where) for port, where in exposed.items() if port is not None):
         if port not in by_port:
             found.add('k8s_dead_port', '%s sends to port %d, where MI does not listen' % (', '.join(where), port),

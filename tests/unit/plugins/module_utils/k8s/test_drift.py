@@ -57,11 +57,13 @@ def test_each_defect_is_a_finding_of_its_kind():
         'startupProbe': {'exec': {'command': ['sh', '-c', 'nc -z localhost 8253']}},
         'readinessProbe': {'httpGet': {'path': '/healthz', 'port': 8290}},
         'livenessProbe': {'httpGet': {'path': '/liveness', 'port': 'internal-http'}}})  # a name nobody declares
-    items[1]['spec']['ports'] = items[1]['spec']['ports'][1:] + [{'port': 80, 'targetPort': 9300}]
+    items[1]['spec']['ports'] = items[1]['spec']['ports'][1:] + [{'port': 80, 'targetPort': 9300},
+                                                                 {'port': 81, 'targetPort': 'nowhere'}]
     items[2] = policy([{'ports': [{'port': 9000, 'endPort': 9300}], 'from': [{'ipBlock': {'cidr': '0.0.0.0/0'}}]}])
     expected = dict(EXPECTED, liveness=False, mi_version='4.1.0', graceful_shutdown_timeout=180)
     assert kinds(drift(expected, items)) == sorted([
         ('k8s_unexposed_listener', (8253,)), ('k8s_dead_port', (9300,)), ('k8s_dead_port', (9999,)),
+        ('k8s_dead_port', ()),
         ('k8s_probe_path', (8290,)), ('k8s_probe_path', ()), ('k8s_probe_not_health', (8253,)),
         ('k8s_grace_short', ()), ('management_exposed', (9164,)), ('management_exposed', (9201,))])
 
