@@ -132,10 +132,10 @@ def _check_probes(found, container, listeners, named, expected):
             found.add('k8s_probe_path', 'the %s asks %s on port %s (%s), where MI serves no health check' % (
                 kind, path, port, listener['name']), [port])
         # Before 4.2 MI has no liveness endpoint: a TCP check is the best liveness probe there is.
-        if how in ('exec', 'tcpSocket') and (kind != 'livenessProbe' or expected.get('liveness')):
-            found.add('k8s_probe_not_health', 'the %s only checks that %s accepts connections (%s), not that MI '
-                      'deployed its integrations' % (kind, 'port %s' % port if port else 'the container', how),
-                      [port] if port else [])
+        if how in ('exec', 'tcpSocket') and path is None and (kind != 'livenessProbe' or expected.get('liveness')):
+            found.add('k8s_probe_not_health', 'the %s %s, not whether MI deployed its integrations' % (
+                kind, 'only checks that port %s accepts connections (%s)' % (port, how) if port
+                else 'runs a command that asks no port of MI'), [port] if port else [])
 
 
 def _target(port, named):
