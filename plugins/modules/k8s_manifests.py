@@ -116,9 +116,11 @@ attributes:
     description: The module never changes anything; check mode returns the same.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   platform:
     support: full
     platforms: posix
+    description: Runs where the MI folder is, usually the controller (C(delegate_to) localhost); needs no cluster.
 notes:
   - The objects are validated against the Kubernetes 1.25 and 1.37 OpenAPI schemas in the collection's tests
     (C(kubernetes-validate)); none was applied to a live cluster there. NetworkPolicies need a network plugin that

@@ -75,8 +75,8 @@ def parse(template):
     for match in _ACTION.finditer(template):
         pieces.append(template[pos:match.start()])
         body = match.group(2).strip()
-        pieces.append(('comment',) if body.startswith('/*') else ('action', body, bool(match.group(1)),
-                                                                   bool(match.group(3))))
+        trims = (bool(match.group(1)), bool(match.group(3)))
+        pieces.append(('comment',) if body.startswith('/*') else ('action', body) + trims)
         pos = match.end()
     pieces.append(template[pos:])
     for index, piece in enumerate(pieces):  # trim markers eat the white space of the text beside them

@@ -299,8 +299,8 @@ def drift(expected, manifests, container_name=None):
                  found.by_port.get(port, [])) for port in ports]
     where = '%s %s%s' % (workload['kind'], '%s/' % _namespace(workload) if _namespace(workload) else '',
                          workload['metadata'].get('name'))
-    instance = {'name': name, 'home': where, 'service': ', '.join('Service ' + item['metadata'].get('name')
-                                                                     for item in services) or None,
+    service_names = ', '.join('Service ' + item['metadata'].get('name') for item in services)
+    instance = {'name': name, 'home': where, 'service': service_names or None,
                 'running': False, 'state': 'Kubernetes manifests (not a running pod)', 'pids': [], 'listed': True,
                 'offset': {'configured': expected.get('offset'), 'configured_source': expected.get('offset_source')},
                 'rows': rows, 'findings': found.findings}
