@@ -13,6 +13,7 @@ import ipaddress
 import re
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import AuditError, finding
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall.rules import serves_management
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.k8s.objects import (
     DEFAULT_GRACE,
     INTERNAL_HTTP,
@@ -195,10 +196,6 @@ def _ingress_policies(items, labels, namespace):
     return found
 
 
-def _serves_management(listener):
-    return listener['exposure'] == 'management' or 'management_api' in (listener.get('apis') or [])
-
-
 def _workload(items, expected):
     labels = expected.get('pod_labels') or {}
     for item in items:
@@ -265,7 +262,7 @@ def _check_access(found, listeners, policies, named):
     access = {}
     for item in listeners:
         access[item['port']] = reach(policies, item['port'], named)
-        if _serves_management(item) and access[item['port']]['state'] == 'any':
+        if serves_management(item) and access[item['port']]['state'] == 'any':
             found.add('management_exposed', '%s (port %d) serves the Management API and is reachable from any '
                       'address: %s' % (item['name'], item['port'], access[item['port']]['by']
                                        if not policies else 'a NetworkPolicy admits every source'), [item['port']])
