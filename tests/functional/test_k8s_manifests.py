@@ -69,6 +69,20 @@ CHART_DEFECTS = {
 }
 
 
+def test_without_the_gateway_api_the_one_service_is_patched(tmp_path):
+    need_corpus(HELM_MI)
+    values = chart_values(**{'wso2.gatewayAPI.enabled': False, 'wso2.config.portOffset': 3})
+    rendered, toml = render_chart(values)
+    assert [item['metadata']['name'] for item in rendered if item['kind'] == 'Service'] == ['cloud-orders']
+    folder = _mi_folder(tmp_path, 'mi', toml, '4.6.0')
+    k8s = run_module('k8s_manifests', {'path': str(folder), 'name': 'orders', 'mi_version': '4.6.0',
+                                       'helm': {'release': 'orders', 'gateway_api': False}}, tmp_path=tmp_path)
+    assert [patch['target']['name'] for patch in k8s['helm_patches']] == ['cloud-orders', 'cloud-orders']
+    assert _kinds(k8s_drift(k8s, rendered)) >= {('k8s_unexposed_listener', (8283,))}
+    patched = apply_patches(rendered, k8s['helm_patches']) + k8s['network_policies']
+    assert k8s_drift(k8s, patched)['findings'] == []
+
+
 def _mi_folder(tmp_path, name, toml, version):
     folder = tmp_path / name
     (folder / 'conf').mkdir(parents=True)

@@ -29,8 +29,9 @@ _HTTPS = ('https', 'wss', 'httpswss')
 
 
 def names(release, prefix=None, gateway_api=True):
-    """{'deployment', 'services'} as the chart names them: <prefix>-<release>, and with the Gateway API (the chart's
-    default) two Services, <prefix>-<release>-https and -http, else one, <prefix>-<release>."""
+    """{'deployment', 'pod_labels', 'services'} as the chart names them: the Deployment <prefix>-<release>, its pods
+    labelled deployment=<prefix>-<release>, and with the Gateway API (the chart's default) two Services,
+    <prefix>-<release>-https and -http, else one, <prefix>-<release>."""
     base = '%s-%s' % (prefix or DEFAULT_PREFIX, release)
     return {'deployment': base, 'pod_labels': {'deployment': base},
             'services': {'https': base + '-https', 'http': base + '-http'} if gateway_api else {'all': base}}
