@@ -188,7 +188,8 @@ def _offset_text(offset):
 
 
 def _instance(instance):
-    state = 'pid %s' % ', '.join(map(str, instance['pids'])) if instance['running'] else 'not running'
+    state = instance.get('state') or ('pid %s' % ', '.join(map(str, instance['pids'])) if instance['running']
+                                      else 'not running')  # state: a deployment's manifests (k8s_drift)
     meta = [instance['home'], instance.get('service') or 'no unit', state, _offset_text(instance.get('offset') or {})]
     title = instance['name'] + ('' if instance['listed'] else ' (not in the instance list)')
     return '<h3>%s</h3><p class="meta">%s</p>%s' % (_e(title), _e(' · '.join(meta)), _instance_table(instance))

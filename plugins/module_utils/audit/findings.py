@@ -48,6 +48,23 @@ KINDS = {
     'port_conflict': Kind(
         'high', 'Port wanted by two instances or held by another process',
         'Give each instance its own ports (mi_ports_instances) or stop the process that holds the port.'),
+    # Kubernetes: the objects of an MI deployment against the ports MI opens (module_utils/k8s/drift.py).
+    'k8s_unexposed_listener': Kind(
+        'high', 'MI listens on a port that no Service exposes',
+        'Add the port to the Service: wso2ops.micro_integrator.k8s_manifests computes every listener, inbound '
+        'endpoints included (a helm-mi user applies its patches).'),
+    'k8s_dead_port': Kind(
+        'high', 'A Service, container or probe port where MI does not listen',
+        'Point it at the port MI listens on (wso2ops.micro_integrator.k8s_manifests computes them), or remove it.'),
+    'k8s_probe_path': Kind(
+        'high', 'A probe asks a path that MI does not serve there',
+        'Probe /healthz on the internal HTTP API port, and /liveness only from MI 4.2.'),
+    'k8s_grace_short': Kind(
+        'medium', 'Kubernetes kills MI before its graceful shutdown ends',
+        'Set terminationGracePeriodSeconds to {grace}, or lower [server] graceful_shutdown_timeout.'),
+    'k8s_probe_not_health': Kind(
+        'low', 'A probe that does not ask MI whether it is ready',
+        'Probe /healthz on the internal HTTP API port: it answers once MI has deployed its integrations.'),
     'restart_pending': Kind(
         'medium', 'Configured, not listening: changed after MI started',
         'Restart the instance (the mi_ports role restarts it safely) to apply the change.'),

@@ -128,12 +128,16 @@ def _listener(entry, index, reserved):
     return instance, name, port, exposure, entry.get('enabled', True) is not False
 
 
+def serves_management(entry):
+    """Whether a listener serves the Management API or a management service: its HTTPS port, the debuggers, the
+    internal HTTP port while it serves the Management API too (MI's default)."""
+    return entry.get('exposure') == 'management' or 'management_api' in (entry.get('apis') or [])
+
+
 def _refuse_world_open(entry, instance, name, port, exposure, allowed):
-    """The Management API is never opened to every address: not its HTTPS port, not the internal HTTP port while
-    it serves the Management API too (MI's default), not the debuggers."""
+    """The Management API is never opened to every address (serves_management())."""
     world = allowed is None or any(ipaddress.ip_network(source).prefixlen == 0 for source in allowed)
-    serves_api = exposure == 'management' or 'management_api' in (entry.get('apis') or [])
-    if world and serves_api:
+    if world and serves_management(dict(entry, exposure=exposure)):
         raise FirewallInputError(
             'listener %s %s (port %d) serves %s: it is never opened to every address; list the networks that need '
             'it%s' % (instance, name, port, 'the Management API' if entry.get('apis') else 'a management service',
