@@ -282,11 +282,10 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.er
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.masking import keep_ports_visible
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall import reconcile
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.read import read_instances
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.read import read_home, read_instances
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.k8s import helm_mi, objects
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.k8s.network_policy import network_policies
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import read_deployed
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.version import features, parse_version
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.version import parse_version
 
 _NAME = re.compile(r'^[a-z]([-a-z0-9]{0,48}[a-z0-9])?$')
 _EXPECTED = ('name', 'namespace', 'pod_labels', 'listeners', 'mi_version', 'liveness', 'graceful_shutdown_timeout',
@@ -315,11 +314,8 @@ def read_folder(params):
     current = read_instances(None, [instance], [])
     entry, version = current[params['name']], _version(params)
     if version is not None and version != entry['version']:
-        found = features(version, {})  # the endpoints MI can deploy depend on the version (httpws, nested CApps)
-        entry['version'] = version
-        entry['deployed'] = read_deployed(params['path'], entry['startup'].get('environment'),
-                                          entry['startup'].get('system_properties'),
-                                          nested=found['nested_capps'], httpws=found['httpws'])
+        # the endpoints MI can deploy depend on the version (httpws, nested CApps): read as the container's version
+        _snapshot, _problems, entry['version'], entry['deployed'] = read_home(params['path'], entry['startup'], version)
     plan = plan_host([instance], current, None, {})
     return (plan['instances'] or [None])[0], plan['problems']
 

@@ -68,9 +68,10 @@ def startup_of(module, instance, running):
                 property_sources=sources), problems
 
 
-def read_home(home, startup):
+def read_home(home, startup, version=None):
     """(snapshot of deployment.toml or None, problems, version, deployed) of the MI home at the path home: the home
-    is opened once (common.fileio: links checked) and every file under it is read through that folder."""
+    is opened once (common.fileio: links checked) and every file under it is read through that folder. version: the
+    MI version to read it as (a container's), instead of the one its files name."""
     try:
         folder = open_folder(home)
     except FileProblem as exc:
@@ -82,7 +83,8 @@ def read_home(home, startup):
     except FileProblem as exc:
         snapshot = None
         problems.append('%s: %s' % (os.path.join(folder.path, CONFIG), to_native(exc)))
-    version, _path = mi_version.read_version(folder)
+    if version is None:
+        version, _path = mi_version.read_version(folder)
     found = mi_version.features(version, {})
     deployed = read_deployed(folder, startup.get('environment'), startup.get('system_properties'),
                              nested=found['nested_capps'], httpws=found['httpws'],
