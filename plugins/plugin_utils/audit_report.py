@@ -11,6 +11,10 @@ Pure functions of plain data, so that the report is tested without Ansible.
 import json
 import time
 
+from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.audit_picture import (
+    control_plane_text,
+    picture_lines,
+)
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import (
     SEVERITIES,
     at_or_above,
@@ -113,7 +117,17 @@ def render_markdown(report):
         lines.append('- **%s** (firewall: %s): %s' % (_cell(host['host']), _cell(firewall.get('backend')), ', '.join(
             '%s %s' % (_cell(instance['name']), _instance_ports(instance)) for instance in host['instances'])
             or 'no instance'))
+        lines.extend(_picture(host))
     return '\n'.join(lines) + '\n'
+
+
+def _picture(host):
+    """The picture of every instance of an audited host, as text (audit_picture.picture_lines)."""
+    lines = []
+    for instance in host['instances']:
+        lines.append('  - %s: %s' % (_cell(instance['name']), _cell(control_plane_text(instance.get('control_plane')))))
+        lines.extend('    - %s' % _cell(line) for line in picture_lines(instance))
+    return lines
 
 
 def _instance_ports(instance):
