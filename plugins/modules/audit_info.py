@@ -73,7 +73,7 @@ options:
       - Also resolve the host name of each instance's control plane (its URL in C([icp_config] icp_url) or
         C([dashboard_config] dashboard_url)) with the host's resolver, and try one TCP connect from the host to its
         address and port (3 seconds at most, nothing sent); a failure is a C(control_plane_unreachable) finding.
-      - Off by default, in check mode too: without it the audit sends nothing anywhere, and a control plane given by
+      - Off by default, in check mode too. Without it the audit sends nothing anywhere, and a control plane given by
         name (not by address) is not checked against the firewall.
     type: bool
     default: false
@@ -211,10 +211,10 @@ instances:
           Plane of MI 4.6, C(dashboard) for the MI dashboard), C(key) and C(url) (the URL's key and value, without
           credentials; a placeholder as written), C(host), C(port), C(heartbeat_interval) (s), C(settings) (the other
           non-secret keys of the table, placeholders as written), C(secret_set) (ICP; the secret is never read),
-          C(advertised) (C(host), C(port) and where each comes from: what MI tells the control plane to call back),
+          C(advertised) (C(host), C(port) and where each comes from; what MI tells the control plane to call back),
           C(management) (C(port) MI really serves the Management API on over HTTPS, C(listening), C(how)),
           C(address) (the control plane's IP address when known), C(allowed) (whether the firewall lets it reach the
-          management port; null when unknown), C(probe) (with O(probe_control_plane): null when the connect
+          management port; null when unknown), C(probe) (with O(probe_control_plane); null when the connect
           succeeded, else why not), C(problems).
         - Read as MI 4.0 to 4.6 do (C(HeartBeatComponent.java) and C(ICPHeartBeatComponent.java) of
           wso2/product-integrator-mi); see the C(control_plane_*) kinds of RV(findings).
