@@ -6,7 +6,11 @@ import json
 import pytest
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi import control_plane as cp
-from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import parse_plain, read_model
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engine import (
+    edit_ports,
+    parse_plain,
+    read_model,
+)
 from helpers.runner import REPO
 
 WILD = REPO.parent / 'shared' / 'corpus' / 'in-the-wild'
@@ -153,3 +157,15 @@ def test_the_corpus_files_with_a_dashboard():
     assert [kind for kind, _m, _p in cp.advertised_problems(http_only)] == ['control_plane_port']
     compose = found['hungnt612__WSO2-MI-Docker-Compose__deployment.toml']
     assert (compose['host'], compose['port'], compose['settings']['node_id']) == ('dashboard', 9743, 'dev_node_2')
+
+
+def test_the_key_the_warning_names_makes_the_advertised_port_follow():
+    """The warning's fix, given to the instances module as a port, is written and silences the warning."""
+    text = ('[server]\noffset = 12\n[dashboard_config]\ndashboard_url = "https://d:9743/"\n'
+            'management_hostname = "nat"\nmanagement_port = 9164\n')
+    edit = edit_ports(text, {'dashboard_config.management_port': 9166})
+    assert edit.changes == [{'key': 'dashboard_config.management_port', 'before': 9164, 'after': 9166}]
+    assert edit.model['notes'][0]['kind'] == 'no_listener'
+    after = cp.read_control_plane(parse_plain(edit.text), edit.model, version=(4, 4, 0))
+    assert after['advertised']['port'] == after['management']['port'] == 9166
+    assert cp.follow_warnings('orders', plane(text, version=(4, 4, 0)), after) == []
