@@ -132,8 +132,8 @@ def _text(x, y, text, css='', anchor='start'):
 
 def _head(x, y, direction):
     """An arrow head at (x, y) pointing right (1) or left (-1)."""
-    return '<polygon class="head" points="%d,%d %d,%d %d,%d"/>' % (x, y, x - 8 * direction, y - 4,
-                                                                 x - 8 * direction, y + 4)
+    back = x - 8 * direction
+    return '<polygon class="head" points="%d,%d %d,%d %d,%d"/>' % (x, y, back, y - 4, back, y + 4)
 
 
 def _curve(x0, y0, x1, y1, direction=1):

@@ -284,8 +284,8 @@ def within(address, networks):
     if networks is None:
         return True
     ip = ipaddress.ip_address(address)
-    return any(ip.version == net.version and ip in net for net in (ipaddress.ip_network(n, strict=False)
-                                                                    for n in networks))
+    parsed = [ipaddress.ip_network(network, strict=False) for network in networks]
+    return any(ip.version == net.version and ip in net for net in parsed)
 
 
 def blocked_message(plane, address, reach):

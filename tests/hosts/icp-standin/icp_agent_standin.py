@@ -58,7 +58,9 @@ def heartbeat(config, runtime):
 
 def main(argv):
     options = dict(zip(argv[::2], argv[1::2]))
-    home = options.get('--home') or sys.exit(__doc__)
+    home = options.get('--home')
+    if not home:
+        sys.exit(__doc__)
     with open('%s/conf/deployment.toml' % home, 'rb') as handle:
         config = tomllib.load(handle)
     if str(setting(config, 'icp_config', 'enabled', 'false')).lower() != 'true':
