@@ -68,6 +68,15 @@ options:
     description: Also audit MI JVMs (processes started with C(-Dcarbon.home)) whose home is not in O(instances).
     type: bool
     default: true
+  probe_control_plane:
+    description:
+      - Also resolve the host name of each instance's control plane (its URL in C([icp_config] icp_url) or
+        C([dashboard_config] dashboard_url)) with the host's resolver, and try one TCP connect from the host to its
+        address and port (3 seconds at most, nothing sent); a failure is a C(control_plane_unreachable) finding.
+      - Off by default, in check mode too. Without it the audit sends nothing anywhere, and a control plane given by
+        name (not by address) is not checked against the firewall.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -196,6 +205,25 @@ instances:
       description: The instance's findings, as RV(findings).
       type: list
       elements: dict
+    control_plane:
+      description:
+        - The control plane the instance registers with, null for none. C(kind) (C(icp) for the Integration Control
+          Plane of MI 4.6, C(dashboard) for the MI dashboard), C(key) and C(url) (the URL's key and value, without
+          credentials; a placeholder as written), C(host), C(port), C(heartbeat_interval) (s), C(settings) (the other
+          non-secret keys of the table, placeholders as written), C(secret_set) (ICP; the secret is never read),
+          C(advertised) (C(host), C(port) and where each comes from; what MI tells the control plane to call back),
+          C(management) (C(port) MI really serves the Management API on over HTTPS, C(listening), C(how)),
+          C(address) (the control plane's IP address when known), C(allowed) (whether the firewall lets it reach the
+          management port; null when unknown), C(probe) (with O(probe_control_plane); null when the connect
+          succeeded, else why not), C(problems).
+        - Read as MI 4.0 to 4.6 do (C(HeartBeatComponent.java) and C(ICPHeartBeatComponent.java) of
+          wso2/product-integrator-mi); see the C(control_plane_*) kinds of RV(findings).
+      type: dict
+      sample: {kind: icp, key: icp_config.icp_url, url: "https://10.0.0.20:9445", scheme: https, host: 10.0.0.20,
+               port: 9445, heartbeat_interval: 10, secret_set: true, address: 10.0.0.20, allowed: false,
+               advertised: {host: mi1.example, host_source: server.hostname, port: 9164,
+                            port_source: "the agent's 9164, [server] offset unset"},
+               management: {port: 9169, listening: true, how: "9154 + offset 15 (-DportOffset)"}, problems: []}
 findings:
   description: Every finding of the host.
   returned: success
@@ -209,6 +237,14 @@ findings:
           C(restart_pending), C(unexpected_listener), C(firewall_closed), C(stale_rule) (medium);
           C(offset_overridden), C(no_firewall), C(unresolved_port), C(unlisted_instance) (low); C(inbound_activated),
           C(random_port) (info).
+        - The control plane (RV(instances[].control_plane)) - C(control_plane_port) (high) it is told a management
+          port MI does not listen on (MI 4.6's ICP agent advertises 9164 - 10 + C([server] offset), whatever
+          C(-DportOffset) or C(internal_https_api_port) say; or the Management API is not served over HTTPS);
+          C(control_plane_blocked) (high) the firewall keeps its address from the management port;
+          C(control_plane_unreachable) (medium, only with O(probe_control_plane)); C(control_plane_host) (medium) it is
+          told to call back a loopback host; C(control_plane_settings) (medium) a value MI cannot use (no ICP secret,
+          a bad URL or interval); C(control_plane_override) (low) the dashboard's C(management_port) (a NAT override)
+          differs from the real port.
         - C(inbound_failed) is a deployed inbound endpoint MI cannot deploy, or does not listen on while it runs,
           with the likely cause (a process or instance holding the port); C(inbound_activated) a suspended
           endpoint's port that listens (activated at run time), not an unexpected listener.
@@ -264,6 +300,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.firewall 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances import read as host_read
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import count_by_severity, worst
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.control_plane import add_control_plane
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import probe as net_probe
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.host import audit_host
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError, fail
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.deployed import inbound_endpoints
@@ -288,7 +326,7 @@ def _listed_entries(module, instances, processes, booted):
             name=instance['name'], home=instance['home'], service=instance.get('service'), listed=True,
             path=read['path'], text=read['text'], problems=read['problems'], startup=read['startup'],
             inbound_endpoints=inbound_endpoints(instance, read), inbound_problems=read['deployed']['problems'],
-            file_mtime=read['file_mtime'], processes=_running(read['processes'], booted)))
+            file_mtime=read['file_mtime'], processes=_running(read['processes'], booted), version=read['version']))
     return entries
 
 
@@ -372,6 +410,7 @@ def main():
                 ports=dict(type='dict'),
             )),
             discover=dict(type='bool', default=True),
+            probe_control_plane=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -383,6 +422,9 @@ def main():
     except CollectionError as exc:
         fail(module, exc)
     report = audit_host(entries, host)
+    asked = module.params['probe_control_plane']
+    add_control_plane(report, entries, host['firewall'], net_probe.resolve if asked else None,
+                      net_probe.tcp_probe if asked else None)
     summary = {'instances': len(report['instances']), 'ports': sum(len(i['rows']) for i in report['instances']),
                'findings': count_by_severity(report['findings']), 'worst': worst(report['findings'])}
     module.exit_json(changed=False, summary=summary, **report)

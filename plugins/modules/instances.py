@@ -121,6 +121,15 @@ options:
       - Omitted (null), the module does not deal with the firewall at all and returns no RV(firewall).
     type: str
     choices: [auto, nftables, firewalld, ufw, none]
+  allow_control_plane:
+    description:
+      - Add the address of each instance's control plane (the host of C([icp_config] icp_url) for MI 4.6's ICP, else
+        of C([dashboard_config] dashboard_url)) to O(management_sources), so that it can call the Management API back.
+        A control plane given by name is resolved with the host's resolver (only with this option).
+      - V(false) (the default) only warns when O(management_sources) leave a control plane out.
+      - Only with O(firewall); a control plane on loopback needs no rule.
+    type: bool
+    default: false
   write_files:
     description:
       - V(false) plans the files as check mode does and writes none, while the firewall part is applied (the role's
@@ -277,6 +286,17 @@ instances:
         - Seconds systemd gives the unit to stop before it kills MI (C(TimeoutStopSec)); null without a service or
           when unlimited. The module warns when it is shorter than RV(instances[].graceful_shutdown_timeout).
       type: float
+    control_plane:
+      description:
+        - The control plane the instance registers with after the run, null for none, as
+          M(wso2ops.micro_integrator.audit_info) returns RV(wso2ops.micro_integrator.audit_info#module:instances[].control_plane)
+          (C(kind), C(url) without credentials, C(host), C(port), C(heartbeat_interval), C(settings), C(secret_set),
+          C(advertised) host and port, C(management) port, C(address), C(problems)); no secret is ever read.
+        - The module warns when the control plane will be told a management port MI does not listen on (MI 4.6's ICP
+          agent advertises 9164 - 10 + C([server] offset)), when a port move leaves the dashboard's
+          C(management_port) on the old port (with the exact key and value to set), and when O(management_sources)
+          leave the control plane out (see O(allow_control_plane)).
+      type: dict
   sample:
     - name: orders
       home: /opt/mi/orders
@@ -371,6 +391,8 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.ho
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common import proc as proc_scan
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.interpreter import missing_library
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.plan import plan_host, stop_warning
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.instances.control_plane import plan_control_planes
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.probe import resolve
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.errors import CollectionError
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.commit import CommitFailed, replace_all
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.fileio import FileProblem, locate
@@ -379,7 +401,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.common.ma
 
 _PUBLIC = ('name', 'home', 'path', 'service', 'changed', 'changes', 'offset', 'offset_source', 'ports', 'listeners',
            'notes', 'restart_needed', 'moved', 'listening_before', 'active', 'running', 'unresolved', 'plan',
-           'backup_file', 'mi_version', 'liveness', 'graceful_shutdown_timeout', 'stop_timeout')
+           'backup_file', 'mi_version', 'liveness', 'graceful_shutdown_timeout', 'stop_timeout', 'control_plane')
 _PURPOSE = 'writing the port keys into the existing tables of deployment.toml'
 
 
@@ -439,6 +461,15 @@ class Firewall:
     def lock_paths(self):
         return [] if self.module.check_mode or self.chosen.backend == 'none' else [reconcile.LOCKED_FILE]
 
+    def planned_sources(self):
+        """The management sources the plan checks control planes against: None when no rule is planned."""
+        return None if self.params['firewall'] == 'none' else self.sources[0]['management']
+
+    def allow(self, networks):
+        """Let these networks (control planes) reach the management listeners too."""
+        self.sources[0]['management'] = self.sources[0]['management'] + [n for n in networks
+                                                                         if n not in self.sources[0]['management']]
+
     def read_and_plan(self, plan):
         reserved = [int(port) for port in self.params['reserved_ports']]
         # none: no rule is ever written, so none is planned (an MI listener on 22 with mi_ports_reserve_ssh false).
@@ -463,6 +494,18 @@ class Firewall:
                 changed=bool(written or done)))
 
 
+def control_plane(module, plan, current, firewall):
+    """The control planes of the plan: warnings, and with allow_control_plane their addresses added to the management
+    sources of the firewall part (plan['control_plane_sources'])."""
+    allow = module.params['allow_control_plane'] and firewall is not None
+    sources = firewall.planned_sources() if firewall else None
+    warnings, left_out = plan_control_planes(plan, current, sources, resolve if allow else None)
+    plan['warnings'] = warnings + ([] if allow else list(left_out.values()))
+    plan['control_plane_sources'] = sorted(left_out) if allow else []
+    if allow and left_out:
+        firewall.allow(sorted(left_out))
+
+
 def plan_and_apply(module):
     """(plan, instances whose write needs tomlkit, firewall or None), read and applied under the locks of every file
     (and of the firewall): a run that overlaps waits, then sees this one's files, so two runs can never both give one
@@ -477,6 +520,7 @@ def plan_and_apply(module):
         if plan['problems']:
             module.fail_json(msg='nothing was changed on this host: %s' % '; '.join(plan['problems']),
                              problems=plan['problems'], changed=False)
+        control_plane(module, plan, current, firewall)
         problems = firewall.read_and_plan(plan) if firewall else []
         if problems:
             module.fail_json(msg='nothing was changed on this host: firewall: %s' % '; '.join(problems),
@@ -513,6 +557,7 @@ def main():
             backup=dict(type='bool', default=False),
             lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
             write_files=dict(type='bool', default=True),
+            allow_control_plane=dict(type='bool', default=False),
             firewall=dict(type='str', choices=reconcile.BACKENDS),
             **reconcile.OPTIONS
         ),
@@ -530,6 +575,8 @@ def main():
             reason = result['ports'][name].get('unresolved_reason') or 'a placeholder whose source is unknown'
             module.warn('%s: the port of %s depends on %s: no firewall rule and no health check can follow it'
                         % (result['name'], name, reason))
+    for warning in plan['warnings']:
+        module.warn(warning)
     files_planned = module.check_mode or module.params['write_files']
     results = [dict((key, result[key]) for key in _PUBLIC if key in result) for result in plan['instances']]
     output = dict(changed=files_planned and any(result['changed'] for result in results), instances=results,
@@ -540,6 +587,9 @@ def main():
             module.warn(warning)
         output.update(changed=output['changed'] or firewall.result['changed'], firewall=firewall.result)
         output['plan'].append('firewall ' + firewall.result['plan'])
+        if plan['control_plane_sources']:
+            output['plan'].append('firewall: the control planes at %s may reach the management listeners '
+                                  '(allow_control_plane)' % ', '.join(plan['control_plane_sources']))
         if firewall.plan is not None:
             diffs.append(reconcile.diff(firewall.chosen.backend, firewall.plan))
     if needs_tomlkit and files_planned:  # check mode: what the real run will need, and for which interpreter

@@ -11,6 +11,7 @@ any character.
 from html import escape
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import SEVERITIES, rank
+from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils import audit_picture
 
 CSS = """
 :root{--critical:#8b0000;--high:#c0392b;--medium:#d35400;--low:#7d6608;--info:#2c6e91;--ok:#1e7b34;
@@ -192,7 +193,10 @@ def _instance(instance):
                                       else 'not running')  # state: a deployment's manifests (k8s_drift)
     meta = [instance['home'], instance.get('service') or 'no unit', state, _offset_text(instance.get('offset') or {})]
     title = instance['name'] + ('' if instance['listed'] else ' (not in the instance list)')
-    return '<h3>%s</h3><p class="meta">%s</p>%s' % (_e(title), _e(' · '.join(meta)), _instance_table(instance))
+    plane = '<p class="meta control-plane">%s</p>' % _e(audit_picture.control_plane_text(instance.get('control_plane')))
+    return '<h3>%s</h3><p class="meta">%s</p>%s%s%s' % (
+        _e(title), _e(' · '.join(meta)), plane, audit_picture.picture_svg(instance) if instance['rows'] else '',
+        _instance_table(instance))
 
 
 def _host(host):
@@ -212,7 +216,7 @@ def render_html(report):
     return ''.join((
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<title>WSO2 MI port audit</title><style>%s</style></head><body>' % CSS,
+        '<title>WSO2 MI port audit</title><style>%s%s</style></head><body>' % (CSS, audit_picture.CSS),
         '<header><h1>WSO2 MI port audit</h1><p>Generated %s by wso2ops.micro_integrator</p></header><main>'
         % _e(report['generated']),
         _cards(summary), _verdict(summary), '<h2>Findings</h2>', _findings_table(report['findings']),

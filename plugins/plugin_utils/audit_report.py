@@ -11,8 +11,13 @@ Pure functions of plain data, so that the report is tested without Ansible.
 import json
 import time
 
+from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.audit_picture import (
+    control_plane_text,
+    picture_lines,
+)
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.findings import (
     SEVERITIES,
+    AuditError,
     at_or_above,
     count_by_severity,
     finding,
@@ -59,6 +64,10 @@ def fleet(results, fail_on='none', generated=None):
     for a host that has none). fail_on: the severity from which findings fail the audit ('none': never)."""
     rank(fail_on)  # refuses an unknown severity before anything is written
     hosts = [_host(name, results[name]) for name in sorted(results)]
+    return _report(hosts, fail_on, generated or time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+
+
+def _report(hosts, fail_on, generated):
     findings = sort_findings([item for host in hosts for item in host['findings']])
     failing = at_or_above(findings, fail_on) if fail_on != 'none' else []
     summary = {
@@ -68,9 +77,17 @@ def fleet(results, fail_on='none', generated=None):
         'findings': count_by_severity(findings), 'worst': worst(findings), 'fail_on': fail_on,
         'failing': len(failing),
     }
-    return {'format_version': FORMAT_VERSION,
-            'generated': generated or time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-            'summary': summary, 'findings': findings, 'hosts': hosts}
+    return {'format_version': FORMAT_VERSION, 'generated': generated, 'summary': summary, 'findings': findings,
+            'hosts': hosts}
+
+
+def host_view(report, name):
+    """The fleet report of one host (its page: the same summary, findings and picture for that host alone)."""
+    hosts = [host for host in report['hosts'] if host['host'] == name]
+    if not hosts:
+        raise AuditError('host %r is not in the report; its hosts are %s' % (
+            name, ', '.join(host['host'] for host in report['hosts']) or 'none'))
+    return _report(hosts, report['summary']['fail_on'], report['generated'])
 
 
 def render_json(report):
@@ -113,7 +130,17 @@ def render_markdown(report):
         lines.append('- **%s** (firewall: %s): %s' % (_cell(host['host']), _cell(firewall.get('backend')), ', '.join(
             '%s %s' % (_cell(instance['name']), _instance_ports(instance)) for instance in host['instances'])
             or 'no instance'))
+        lines.extend(_picture(host))
     return '\n'.join(lines) + '\n'
+
+
+def _picture(host):
+    """The picture of every instance of an audited host, as text (audit_picture.picture_lines)."""
+    lines = []
+    for instance in host['instances']:
+        lines.append('  - %s: %s' % (_cell(instance['name']), _cell(control_plane_text(instance.get('control_plane')))))
+        lines.extend('    - %s' % _cell(line) for line in picture_lines(instance))
+    return lines
 
 
 def _instance_ports(instance):

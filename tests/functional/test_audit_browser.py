@@ -1,7 +1,7 @@
 """The audit page in a real headless browser: Debian's Chromium driven by playwright (pinned in
 requirements.txt; it never downloads a browser). The page renders offline, a click on a column header
-sorts the table, the findings are visible. The screenshot is kept as a CI artifact in
-.build/audit-browser/mi-audit.png."""
+sorts the table, the findings are visible, the picture of who reaches what is drawn. The screenshots are kept as CI
+artifacts in .build/audit-browser/mi-audit.png and mi-audit-control-plane.png."""
 
 import os
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.audit_html import render_html
 from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.audit_report import fleet
 from helpers.runner import REPO
-from helpers.audit_data import sample
+from helpers.audit_data import control_plane_sample, sample
 
 CHROMIUM = '/usr/bin/chromium'
 ARTIFACTS = REPO / '.build' / 'audit-browser'
@@ -21,16 +21,14 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-ne
 
 
 @pytest.fixture(scope='module')
-def browser_page(tmp_path_factory):
-    """A fresh browser profile with the sample fleet report open; yields (page, requests, errors)."""
+def browser(tmp_path_factory):
+    """Chromium with a fresh profile (one driver for every page of this file)."""
     subprocess.run([str(REPO / 'tests' / 'install-packages.sh')], check=True, timeout=900)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail('playwright is missing: pip install -r requirements.txt (it drives the system Chromium)')
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page_file = ARTIFACTS / 'mi-audit.html'
-    page_file.write_text(render_html(fleet(sample(), 'high', generated='2026-11-24T10:00:00Z')))
     # Chromium also writes outside its profile (crash reports in ~/.config, dconf in ~/.cache): give it a
     # home of its own in the test's temporary folder.
     home = tmp_path_factory.mktemp('chromium-home')
@@ -40,15 +38,34 @@ def browser_page(tmp_path_factory):
         context = driver.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp('chromium-profile')), executable_path=CHROMIUM, headless=True,
             args=FLAGS[1:], viewport={'width': 1280, 'height': 900}, env=environment)
-        page = context.new_page()
-        requests, errors = [], []
-        page.on('request', lambda request: requests.append(request.url))
-        page.on('console', lambda message: errors.append(message.text) if message.type == 'error' else None)
-        page.on('pageerror', lambda error: errors.append(str(error)))
-        page.goto(page_file.as_uri())
-        yield page, requests, errors
-        page.screenshot(path=str(ARTIFACTS / 'mi-audit.png'), full_page=True)
+        yield context
         context.close()
+
+
+def open_page(context, report, name):
+    """The report open in a new page; yields (page, requests, errors), then takes the screenshot <name>.png."""
+    page_file = ARTIFACTS / ('%s.html' % name)
+    page_file.write_text(render_html(report))
+    page = context.new_page()
+    requests, errors = [], []
+    page.on('request', lambda request: requests.append(request.url))
+    page.on('console', lambda message: errors.append(message.text) if message.type == 'error' else None)
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    yield page, requests, errors
+    page.screenshot(path=str(ARTIFACTS / ('%s.png' % name)), full_page=True)
+    page.close()
+
+
+@pytest.fixture(scope='module')
+def browser_page(browser):
+    yield from open_page(browser, fleet(sample(), 'high', generated='2026-11-24T10:00:00Z'), 'mi-audit')
+
+
+@pytest.fixture(scope='module')
+def control_plane_page(browser):
+    yield from open_page(browser, fleet(control_plane_sample(), 'high', generated='2026-12-08T05:00:00Z'),
+                         'mi-audit-control-plane')
 
 
 def column(page, table, index):
@@ -102,3 +119,25 @@ def test_drift_rows_are_highlighted(browser_page):
     assert 'inset' in colour
     clean = page.locator('section.host').nth(0)
     assert clean.locator('tr.drift').count() == 0 and clean.locator('tbody tr').count() == 4
+
+
+def test_the_picture_draws_who_reaches_what_and_the_broken_links_in_red(control_plane_page):
+    page, requests, errors = control_plane_page
+    assert [url for url in requests if not url.startswith('file://')] == [] and errors == []
+    red = 'rgb(192, 57, 43)'  # --high
+    mi1, mi2 = page.locator('section.host').nth(0), page.locator('section.host').nth(1)
+    assert page.locator('svg.picture').count() == 2 and mi1.locator('svg.picture').is_visible()
+    # mi1: ICP is told 9164 while -DportOffset=15 moved the Management API to 9169; the firewall lets ICP in
+    assert mi1.locator('g.group[data-exposure="management"] g.port.broken[data-port="9169"]').count() == 1
+    link = mi1.locator('g.link[data-kind="control_plane"]')
+    assert 'broken' in link.get_attribute('class') and 'calls back mi1.example:9164' in link.text_content()
+    assert link.locator('path').first.evaluate('p => getComputedStyle(p).stroke') == red
+    assert 'broken' not in mi1.locator('g.link[data-kind="load_balancer"]').get_attribute('class')
+    assert 'from 10.89.170.0/24' in mi1.locator('g.group[data-exposure="management"]').text_content()
+    assert 'firewall lets it through' in mi1.locator('p.control-plane').inner_text()
+    # mi2: the management sources leave ICP out; the port itself listens where ICP is told
+    assert 'from 10.1.0.0/16' in mi2.locator('g.group[data-exposure="management"]').text_content()
+    assert 'broken' in mi2.locator('g.link[data-kind="control_plane"]').get_attribute('class')
+    assert 'firewall blocks it' in mi2.locator('p.control-plane').inner_text()
+    assert [row.split('\t')[0] for row in page.locator('#findings tbody tr').all_inner_texts()] == ['high', 'high']
+    assert 'icp-hmac-never-shown' not in page.content()

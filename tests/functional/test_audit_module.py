@@ -172,3 +172,33 @@ def test_deployed_inbound_endpoints_are_expected_and_a_failed_one_names_its_caus
     rows = dict((row['port'], row) for row in result['instances'][0]['rows'])
     assert rows[served]['configured'] and rows[served]['listening'] and rows[served]['name'] == 'inbound.Served'
     assert suspended not in rows
+
+
+def test_a_46_instance_moved_by_portoffset_and_its_control_plane(standins, module_runner):
+    """MI 4.6's ICP agent would tell ICP 9164 - 10 + [server] offset while -DportOffset moved the port; the probe
+    (asked for) connects to a real listener on loopback standing in for ICP, and fails once it is gone."""
+    offset = offset_for_free_ports()
+    control_plane = socket.create_server(('127.0.0.1', 0))
+    icp_port = control_plane.getsockname()[1]
+    text = ('[server]\nhostname = "127.0.0.1"\n[icp_config]\nenabled = true\nicp_url = "https://127.0.0.1:%d"\n'
+            'secret = "icp-hmac-s3cr3t"\n' % icp_port)
+    home = standins('icp', text, args=['-DportOffset=%d' % offset])
+    (home / 'updates').mkdir()
+    (home / 'updates' / 'product.txt').write_text('wso2mi-4.6.0\n')
+    args = {'instances': [{'name': 'icp', 'home': str(home)}], 'probe_control_plane': True}
+    try:
+        result = module_runner('audit_info', args)
+    finally:
+        control_plane.close()
+    found = [item for item in result['findings'] if item['kind'].startswith('control_plane')]
+    assert [(item['kind'], item['ports']) for item in found] == [
+        ('control_plane_port', sorted([9164, 9154 + offset]))], found
+    assert '9164' in found[0]['message'] and str(9154 + offset) in found[0]['message']
+    plane = result['instances'][0]['control_plane']
+    assert (plane['kind'], plane['port'], plane['probe'], plane['secret_set']) == ('icp', icp_port, None, True)
+    assert 'icp-hmac-s3cr3t' not in repr(result)
+    gone = module_runner('audit_info', args)
+    assert 'control_plane_unreachable' in [item['kind'] for item in gone['findings']]
+    quiet = module_runner('audit_info', dict(args, probe_control_plane=False), check=True)
+    assert quiet['instances'][0]['control_plane'].get('probe') is None
+    assert 'control_plane_unreachable' not in [item['kind'] for item in quiet['findings']]

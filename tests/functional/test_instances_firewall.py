@@ -93,3 +93,29 @@ def test_firewalld_under_another_python_runs_again_before_any_lock_and_a_firewal
     assert 'nothing was changed on this host: firewall: firewalld is not running' in proc.stdout, proc.stdout
     assert 'another run holds the lock' not in proc.stdout
     assert snapshot(mi) == before
+
+
+def test_the_control_plane_is_warned_about_and_let_through_only_when_asked(tmp_path, module_runner):
+    """MI 4.6 with ICP at 10.89.170.20: management_sources that leave it out are a warning; allow_control_plane adds
+    it to the management rules; moving the management port by internal_https_api_port says what ICP will be told.
+    Check mode: this machine's firewall is read and left as it is; no packet is sent."""
+    icp = ('[server]\nhostname = "mi1.example"\n[icp_config]\nenabled = true\nicp_url = "https://10.89.170.20:9445"\n'
+           'secret = "icp-s3cr3t"\n')
+    mi = home(tmp_path, 'mi', icp)
+    (mi / 'updates').mkdir()
+    (mi / 'updates' / 'product.txt').write_text('wso2mi-4.6.0\n')
+    args = {'instances': [{'name': 'mi', 'home': str(mi), 'ports': {'management_https': 9300}}], 'firewall': 'auto',
+            'management_sources': ['10.1.0.0/16']}
+    warned = module_runner('instances', args, check=True)
+    warnings = json.dumps(warned['warnings'])
+    assert 'management_sources (10.1.0.0/16) leave out ICP at 10.89.170.20' in warnings
+    assert 'ICP is told management port 9164' in warnings and 'MI listens on 9310' in warnings
+    assert warned['instances'][0]['control_plane']['advertised']['port'] == 9164
+    management = [rule['source'] for rule in warned['firewall']['rules'] if rule['port'] == 9310]
+    assert management == ['10.1.0.0/16']
+    allowed = module_runner('instances', dict(args, allow_control_plane=True), check=True)
+    assert sorted(rule['source'] for rule in allowed['firewall']['rules'] if rule['port'] == 9310) == [
+        '10.1.0.0/16', '10.89.170.20/32']
+    assert 'leave out' not in json.dumps(allowed.get('warnings'))
+    assert 'the control planes at 10.89.170.20/32 may reach' in allowed['plan'][-1]
+    assert 'icp-s3cr3t' not in json.dumps(allowed) and snapshot(mi)[0][0] == icp.encode()

@@ -63,3 +63,24 @@ def sample():
         'down': {'unreachable': True, 'msg': 'ssh: connect to host down port 22: Connection refused'},
         'nothing': None,
     }
+
+
+ICP_46 = ('[server]\nhostname = "%s"\n[icp_config]\nenabled = true\nicp_url = "https://10.89.170.20:9445"\n'
+          'secret = "icp-hmac-never-shown"\n')
+
+
+def control_plane_sample():
+    """Two MI 4.6 hosts with ICP at 10.89.170.20: one whose management port -DportOffset=15 moved (ICP is told 9164,
+    MI listens on 9169), one whose management sources leave ICP out; both as the audit module returns them."""
+    from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.audit.control_plane import add_control_plane
+
+    moved = instance('orders', text=ICP_46 % 'mi1.example', jvm_args=['-DportOffset=15'], version=(4, 6, 0),
+                     processes=[jvm(101, [8295, 8258, 9206, 9169], home='/opt/mi/orders', args=['-DportOffset=15'])])
+    moved_fw = firewall([{'port': 8295}, {'port': 8258}, {'port': 9206, 'source': '10.0.0.0/8'},
+                         {'port': 9169, 'source': '10.89.170.0/24'}])
+    left_out = instance('billing', text=ICP_46 % 'mi2.example', version=(4, 6, 0),
+                        processes=[jvm(102, DEFAULT_PORTS, home='/opt/mi/billing')])
+    left_out_fw = firewall([{'port': 8290}, {'port': 8253}, {'port': 9201, 'source': '10.0.0.0/8'},
+                            {'port': 9164, 'source': '10.1.0.0/16'}])
+    return {'mi1': add_control_plane(host_result([moved], moved_fw), [moved], moved_fw),
+            'mi2': add_control_plane(host_result([left_out], left_out_fw), [left_out], left_out_fw)}

@@ -65,6 +65,15 @@ KINDS = {
     'k8s_probe_not_health': Kind(
         'low', 'A probe that does not ask MI whether it is ready',
         'Probe /healthz on the internal HTTP API port: it answers once MI has deployed its integrations.'),
+    'control_plane_port': Kind(
+        'high', 'The control plane is told a management port MI does not listen on',
+        'MI 4.6\'s ICP agent advertises 9164 - 10 + [server] offset: move the management port with [server] offset '
+        'only (no -DportOffset, no internal_https_api_port), and serve the Management API over HTTPS '
+        '([management_api] protocols).'),
+    'control_plane_blocked': Kind(
+        'high', 'The firewall keeps the control plane from the Management API',
+        'Add the control plane\'s address to the management sources (mi_ports_management_sources, or the instances '
+        'module\'s allow_control_plane: true).'),
     'restart_pending': Kind(
         'medium', 'Configured, not listening: changed after MI started',
         'Restart the instance (the mi_ports role restarts it safely) to apply the change.'),
@@ -77,9 +86,25 @@ KINDS = {
     'stale_rule': Kind(
         'medium', 'Our firewall rule opens a port where no instance listens or is configured',
         'Run the mi_ports role (or the firewall module) with the current instances to remove the rule.'),
+    'control_plane_unreachable': Kind(
+        'medium', 'The control plane cannot be reached from the host',
+        'Check the URL in deployment.toml ([icp_config] icp_url or [dashboard_config] dashboard_url), the control '
+        'plane\'s service and the network between them.'),
+    'control_plane_host': Kind(
+        'medium', 'The control plane is told to call this node on loopback',
+        'Set [server] hostname (ICP) or [dashboard_config] management_hostname (dashboard) to the name or address the '
+        'control plane reaches this node by.'),
+    'control_plane_settings': Kind(
+        'medium', 'Control plane settings that MI cannot use',
+        'Fix the [icp_config] or [dashboard_config] value the message names; MI then registers with its control '
+        'plane.'),
     'offset_overridden': Kind(
         'low', 'The file sets an offset that -DportOffset overrides',
         'Set the same offset in the file or remove -DportOffset, so that the file tells the truth.'),
+    'control_plane_override': Kind(
+        'low', 'The dashboard is told another management port than MI listens on (a NAT override)',
+        'Nothing to do when a NAT or proxy forwards that port to MI; else set [dashboard_config] management_port to '
+        'the port MI listens on, or remove it.'),
     'no_firewall': Kind(
         'low', 'No firewall guards the host',
         'Enable a firewall (the mi_ports role with mi_ports_firewall: nftables) so that only the wanted '

@@ -92,6 +92,8 @@ NO_LISTENER = {
                                              'MI does not listen on it',
     'monitoring.jmx.rmi_registry_port': 'a JMX setting (default 9999) for which MI 4.x opens no listener',
     'monitoring.jmx.rmi_server_port': 'a JMX setting (default 11111) for which MI 4.x opens no listener',
+    'dashboard_config.management_port': 'the Management API port the MI dashboard is told (with management_hostname, '
+                                        'a NAT override; mi.control_plane); MI does not listen on it',
 }
 NOT_A_PORT = {
     'mediation.inbound.port_offset_enable': 'a boolean: whether inbound HTTP endpoints get the port offset',

@@ -139,6 +139,10 @@ class _Reader:
         return self.parsed(parse_offset, value, OFFSET_KEY, placeholder), _OFFSET_SOURCE.get(kind, 'file'), placeholder
 
 
+# The reader of any other setting of a file (mi.control_plane reads the control plane's settings with it).
+SettingsReader = _Reader
+
+
 def _served_apis(reader, protocol):
     """Internal APIs that run and are served over protocol ('http' or 'https'); None when unknown."""
     served = []

@@ -18,7 +18,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.plugin_utils.audit_rep
     render_json,
     render_markdown,
 )
-from helpers.audit_data import firewall, host_result, instance, jvm, sample
+from helpers.audit_data import control_plane_sample, firewall, host_result, instance, jvm, sample
 
 HOSTILE = '<script>alert(1)</script>|x&"\''
 
@@ -141,6 +141,8 @@ def test_filters_through_jinja():
     ("{{ {} | wso2ops.micro_integrator.audit_fleet | wso2ops.micro_integrator.audit_render('pdf') }}",
      "audit_render: format 'pdf' is not one of html, json, markdown"),
     ("{{ {} | wso2ops.micro_integrator.audit_render }}", 'audit_render: give the report of the audit_fleet filter'),
+    ("{{ {'a': None} | wso2ops.micro_integrator.audit_fleet | wso2ops.micro_integrator.audit_render(host='b') }}",
+     "audit_render: host 'b' is not in the report; its hosts are a"),
 ])
 def test_filter_errors_name_the_bad_input(expression, message):
     with pytest.raises(AnsibleError, match=re.escape(message)):  # AnsibleFilterError, wrapped by older cores
@@ -152,3 +154,17 @@ def test_a_host_with_no_instance_fails_a_high_gate():
     assert [(item['host'], item['kind']) for item in report['findings']] == [('empty', 'no_instance')]
     assert (report['summary']['instances'], report['summary']['failing']) == (1, 1)
     assert 'no MI instance is listed for this host and no MI JVM runs on it' in render_markdown(report)
+
+
+def test_the_page_of_one_host_and_the_picture_as_text():
+    report = fleet(control_plane_sample(), 'high', generated='2026-12-08T05:00:00Z')
+    page = render("{{ report | wso2ops.micro_integrator.audit_render('html', host='mi2') }}", {'report': report})
+    assert page.count('<svg class="picture"') == 1 and '>mi2</h2>' in page and '>mi1</h2>' not in page
+    assert 'control_plane_blocked' in page and 'control_plane_port' not in page
+    text = render_markdown(report)
+    assert '    - ICP 10.89.170.20:9445 -> 9169: calls back mi1.example:9164 BROKEN' in text
+    assert '    - management: 9164 management_https BROKEN; reached from 10.1.0.0/16' in text
+    assert '    - public: 8258 https, 8295 http; reached from any address' in text
+    assert 'icp-hmac-never-shown' not in text + page + render_json(report)
+    data = json.loads(render_json(report))
+    assert data['hosts'][0]['instances'][0]['control_plane']['advertised']['port'] == 9164
