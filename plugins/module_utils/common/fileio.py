@@ -116,7 +116,6 @@ def _size_refusal(path, size, limit):
                        % (path, size, limit, limit // (1024 * 1024)))
 
 
-
 _MISSING = 'the file does not exist; check the MI home, or set create=true to start a new file'
 
 

@@ -37,8 +37,8 @@ PROTOCOLS = {
 }
 # Class-based endpoints with inbound.behavior = listening whose port parameter is known (MCP, MI 4.6).
 CLASS_PORTS = (('inbound.mcp.port', 'inbound'),)
-GRPC_DEFAULT_PORT = 8888
-_PLACEHOLDER = re.compile(r'\$(?:SYSTEM|FILE):\w*|\$\{configs\.\w*\}?')  # parameters.resolve_text's sources  # InboundGRPCListener: a missing or bad inbound.grpc.port silently becomes 8888
+GRPC_DEFAULT_PORT = 8888  # InboundGRPCListener: a missing or bad inbound.grpc.port silently becomes 8888
+_PLACEHOLDER = re.compile(r'\$(?:SYSTEM|FILE):\w*|\$\{configs\.\w*\}?')  # parameters.resolve_text's sources
 
 Parameter = namedtuple('Parameter', 'text key xml')
 

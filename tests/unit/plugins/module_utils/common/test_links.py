@@ -43,8 +43,8 @@ def test_walk_ends_in_an_open_folder_that_stays_the_same_folder(tree):
     os.rename(tree / 'real', tree / 'moved')
     os.mkdir(tree / 'real')
     try:  # the descriptor still names the folder it walked to, wherever it was moved
-        assert os.stat(found.name, dir_fd=found.folder_fd).st_ino == os.stat(tree / 'moved' / 'conf' /
-                                                                               'deployment.toml').st_ino
+        moved = tree / 'moved' / 'conf' / 'deployment.toml'
+        assert os.stat(found.name, dir_fd=found.folder_fd).st_ino == os.stat(moved).st_ino
     finally:
         os.close(found.folder_fd)
 
