@@ -632,6 +632,10 @@ def answer(conn, text, apis, faulty):
                 request = b""
             if request:
                 payload = internal_answer(request, apis, text, faulty)
+                if re.match(rb"GET /(healthz|liveness)[ ?]", request):
+                    # What a probe asked and was answered, in the journal (tests read the times of the answers).
+                    print(f"{text.strip()}: {request.split(b' ', 2)[1].decode('latin-1')} answered "
+                          f"{payload.split(b' ', 2)[1].decode()}", flush=True)
         conn.settimeout(2.0)
         conn.sendall(payload)
         conn.shutdown(socket.SHUT_WR)
