@@ -35,7 +35,10 @@ def main(firewall, python, since=None):
     else:
         state['firewall'] = output('ufw', 'status', 'verbose') + output('ufw', 'show', 'added')
     state['tomlkit'] = subprocess.run([python, '-c', 'import tomlkit'], capture_output=True, check=False).returncode == 0
-    state['launches'] = len(open(LAUNCHES).read().splitlines()) if os.path.exists(LAUNCHES) else 0
+    state['launches'] = 0
+    if os.path.exists(LAUNCHES):
+        with open(LAUNCHES, encoding='utf-8') as handle:
+            state['launches'] = len(handle.read().splitlines())
     if since:
         journal = output('journalctl', '-o', 'json', '--no-pager', '-u', 'mi-standin@a', '-u', 'mi-standin@b')
         for line in journal.splitlines():
