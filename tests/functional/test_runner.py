@@ -1,8 +1,8 @@
 """The rollout and the audit run through ansible-runner, the engine under AWX and Automation Platform, from a
 private data directory as AWX lays out a job (inventory/, env/extravars, env/envvars; the playbooks by their
 FQCN), the way docs/docsite/rst/awx.rst shows. Two hosts (local connections, an MI home each, no firewall, no
-unit): the job events carry each host's plan and module result, and the audit's HTML and JSON come out in the
-job's artifact folder (AWX_ISOLATED_DATA_DIR, which ansible-runner sets)."""
+unit), a canary batch and a pause after it: the job events carry each host's plan and module result, and the
+audit's HTML and JSON come out in the job's artifact folder (AWX_ISOLATED_DATA_DIR, which ansible-runner sets)."""
 
 import json
 import os
@@ -41,7 +41,7 @@ def data_dir(tmp_path):
         'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS), 'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'local-tmp'),
         'ANSIBLE_REMOTE_TEMP': str(tmp_path / 'remote-tmp')}))
     (private / 'env' / 'extravars').write_text(yaml.safe_dump({
-        'rollout_serial': [1, '100%'],
+        'rollout_serial': [1, '100%'], 'rollout_canary_pause': 1,
         'mi_audit_report_dir': "{{ lookup('ansible.builtin.env', 'AWX_ISOLATED_DATA_DIR') }}/mi-audit-report"}))
     return private, homes
 
@@ -87,6 +87,12 @@ def test_the_rollout_and_the_audit_run_as_awx_runs_a_job(data_dir):
     starts = [item['event_data']['host'] for item in events if item['event'] == 'runner_on_start'
               and item['event_data']['task'].startswith('Read, validate and plan')]
     assert len(plays) == 2 and starts == list(HOSTS), (plays, starts)
+    # The pause after the canary batch, once, between the canary's module run and the other host's.
+    pauses = [item['counter'] for item in events if item['event'] == 'runner_on_ok'
+              and item['event_data']['task'] == 'Wait after the canary batch']
+    module_runs = [item['counter'] for item in events if item['event'] == 'runner_on_start'
+                   and item['event_data']['task'].startswith('Read, validate and plan')]
+    assert len(pauses) == 1 and module_runs[0] < pauses[0] < module_runs[1], (pauses, module_runs)
     stats = next(item['event_data'] for item in events if item['event'] == 'playbook_on_stats')
     assert sorted(stats['changed']) == sorted(HOSTS) and not stats['failures']
 
