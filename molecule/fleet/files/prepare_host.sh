@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # One fleet host before its first rollout (prepare.yml runs it once per host, after copying the stand-in and the
 # local sources):
 #   prepare_host.sh FIREWALL TOMLKIT PYTHON
