@@ -135,10 +135,11 @@ unit: venv
 # The pinned ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).
 # make compat runs what touches ansible-core on the lowest one that meta/runtime.yml claims: the filters, the
 # plugin_utils and the modules run for real (tests/functional), less the engine's tests at scale (corpus, crash
-# safety), the stand-in's own tests and the browser test. The pure logic (tests/unit/plugins/module_utils)
+# safety), the stand-in's own tests, the browser test and the ansible-runner test (ansible-runner is in the
+# development venv only). The pure logic (tests/unit/plugins/module_utils)
 # imports no ansible-core and runs once, in make unit.
 COMPAT_TESTS := tests/unit/plugins/filter tests/unit/plugins/plugin_utils tests/functional
-COMPAT_SKIP := test_crash_safety.py test_corpus.py test_audit_browser.py test_mi_standin.py
+COMPAT_SKIP := test_crash_safety.py test_corpus.py test_audit_browser.py test_mi_standin.py test_runner.py
 
 # $(1): the venv to run the tests of make compat and the demo playbook with.
 define COMPAT_RUN
