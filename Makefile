@@ -85,7 +85,7 @@ help:
 	@echo "make compat  - unit tests and the demo playbook on the lowest ansible-core that meta/runtime.yml claims"
 	@echo "make compat-newest - the same on the newest ansible-core (requirements-newest.txt), on Python 3.13"
 	@echo "make sanity  - ansible-test sanity"
-	@echo "make molecule - the role on podman test hosts (root)"
+	@echo "make molecule - the role and the rollout on podman test hosts (root); scenarios side by side (MOLECULE_JOBS=2)"
 	@echo "make bench   - engine, podman-host and fleet benchmarks (see README, Performance)"
 	@echo "make changelog-release - fold pending fragments and new plugins into the release of galaxy.yml's version"
 
@@ -135,10 +135,12 @@ unit: venv
 # The pinned ansible-core runs in make unit and make tarball (requirements.txt, requirements-runtime.txt).
 # make compat runs what touches ansible-core on the lowest one that meta/runtime.yml claims: the filters, the
 # plugin_utils and the modules run for real (tests/functional), less the engine's tests at scale (corpus, crash
-# safety), the stand-in's own tests, the browser test and the firewall backends in namespaces (once, in make
-# unit). The pure logic (tests/unit/plugins/module_utils) imports no ansible-core and runs once, in make unit.
+# safety), the stand-in's own tests, the browser test, the firewall backends in namespaces (once, in make unit)
+# and the ansible-runner test (ansible-runner is in the development venv only). The pure logic
+# (tests/unit/plugins/module_utils) imports no ansible-core and runs once, in make unit.
 COMPAT_TESTS := tests/unit/plugins/filter tests/unit/plugins/plugin_utils tests/functional
-COMPAT_SKIP := test_crash_safety.py test_corpus.py test_audit_browser.py test_mi_standin.py test_firewall_namespaces.py
+COMPAT_SKIP := test_crash_safety.py test_corpus.py test_audit_browser.py test_mi_standin.py test_firewall_namespaces.py \
+  test_runner.py
 
 # $(1): the venv to run the tests of make compat and the demo playbook with.
 define COMPAT_RUN
@@ -246,10 +248,15 @@ ee: $(BUILD)/venv-ee/.installed $(RUNTIME_VENV)/.installed
 # Ansible's remote temp is $HOME/.ansible/tmp, expanded by each host's shell: the podman test hosts keep
 # their default, and the tasks molecule runs on localhost (or delegates there) keep theirs under .build/
 # (Ansible would expand "~" to the user's home from the password database, not to $HOME).
+# Without MOLECULE_ARGS the scenarios run side by side, MOLECULE_JOBS at a time, the longest (fleet) first
+# (molecule/run-scenarios.sh: a log per scenario in .build/molecule-logs, its seconds in the output).
+MOLECULE_JOBS ?= 2
+MOLECULE_SCENARIOS ?= fleet $(filter-out fleet,$(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))))
 molecule: venv
 	env -u TMPDIR tests/hosts/build-image.sh
 	mkdir -p $(BUILD)/molecule-home
-	HOME=$(BUILD)/molecule-home ANSIBLE_REMOTE_TEMP='$$HOME/.ansible/tmp' molecule test $(or $(MOLECULE_ARGS),--all)
+	HOME=$(BUILD)/molecule-home ANSIBLE_REMOTE_TEMP='$$HOME/.ansible/tmp' \
+	  $(if $(MOLECULE_ARGS),molecule test $(MOLECULE_ARGS),MOLECULE_LOGS=$(BUILD)/molecule-logs molecule/run-scenarios.sh $(MOLECULE_JOBS) $(MOLECULE_SCENARIOS))
 
 # make demo and make lint as from a fresh clone with an empty HOME (a copy of the tree, the build venvs made
 # anew, the development venv reused): nothing may appear in that HOME. pip's cache stays where pip keeps it.

@@ -281,3 +281,35 @@ def test_a_second_endpoint_on_a_held_port_is_undeployed_and_mi_starts(tmp_path):
             in standin.output
         assert 'inbound.First=%d' % free in standin.output and 'inbound.Second' not in standin.output.split(
             ' listening ')[1].split('\n')[0]
+
+
+def test_a_faulty_capp_makes_readiness_answer_500_until_the_next_start(tmp_path):
+    """MI's ReadinessResource: 500 naming the CApps that failed to deploy at the start, an answer it keeps
+    (computed once) until the next start, even after the CApp is removed."""
+    http, https, internal, internal_tls = free_ports(4)
+    home = write_home(tmp_path / 'mi1', (
+        '[server]\noffset = 0\n[transport.http]\nlistener.port = %d\nlistener.secured_port = %d\n'
+        '[mediation]\ninternal_http_api_port = %d\ninternal_https_api_port = %d\n') % (http, https, internal, internal_tls))
+    capps = home / 'repository/deployment/server/carbonapps'
+    capps.mkdir(parents=True)
+    (capps / 'Broken_1.0.0.car').write_bytes(b'not a zip archive')
+    # A sequence whose file the archive lacks (the collection reads endpoints and local entries only).
+    with zipfile.ZipFile(capps / 'Orders_1.0.0.car', 'w') as archive:
+        archive.writestr('artifacts.xml', '<artifacts><artifact name="app" version="1.0.0" type="carbon/application">'
+                         '<dependency artifact="Orders" version="1.0.0" include="true"/></artifact></artifacts>')
+        archive.writestr('Orders_1.0.0/artifact.xml', '<artifact name="Orders" version="1.0.0" type="synapse/sequence">'
+                         '<file>Orders-1.0.0.xml</file></artifact>')
+    with StandIn(home) as standin:
+        status, _headers, body = http_get(internal, '/healthz')
+        assert status.endswith(' 500 Internal Server Error')
+        assert json.loads(body) == {'version': '4.4.0-standin', 'status': 'not ready, faulty CAPPs detected',
+                                    'Faulty CAPPs': ['Broken_1.0.0.car', 'Orders_1.0.0.car']}
+        for capp in capps.iterdir():
+            capp.unlink()
+        assert http_get(internal, '/healthz')[0].endswith(' 500 Internal Server Error')
+        assert http_get(internal, '/liveness')[0].endswith(' 200 OK')
+    assert 'Error occurred while deploying the Carbon application Broken_1.0.0.car' in standin.output
+    assert 'alias=management_http port=%d: /healthz answered 500' % internal in standin.output
+    assert 'alias=management_http port=%d: /liveness answered 200' % internal in standin.output
+    with StandIn(home):
+        assert http_get(internal, '/healthz')[0].endswith(' 200 OK')

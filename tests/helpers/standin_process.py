@@ -96,6 +96,7 @@ class StandIn(object):
                 self.proc.kill()
                 self.proc.wait(10)
         self.stderr = self.proc.stderr.read().decode()
+        self.output += self.proc.stdout.read().decode()
         self.proc.stdout.close()
         self.proc.stderr.close()
 

@@ -417,8 +417,9 @@ INBOUND_PORTS = {"http": ("inbound.http.port", "flag"), "https": ("inbound.http.
                  "grpc": ("inbound.grpc.port", None)}
 
 
-def deployed_xml(home):
-    """[(where, inbound endpoint XML bytes)] and {key: local entry text} of what MI deploys from home."""
+def deployed_xml(home, faulty):
+    """[(where, inbound endpoint XML bytes)] and {key: local entry text} of what MI deploys from home; the file
+    names of the CApps MI cannot deploy are appended to faulty (CappDeployer's faulty CApps)."""
     endpoints, entries = [], {}
     configs = os.path.join(home, SERVER_DIR, "synapse-configs", "default")
     for folder, target in (("local-entries", None), ("inbound-endpoints", endpoints)):
@@ -440,6 +441,7 @@ def deployed_xml(home):
                     read_capp(handle.read(), os.path.join(capps, name), endpoints, entries)
             except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
                 print(f"ERROR Error occurred while deploying the Carbon application {name}: {exc}", flush=True)
+                faulty.append(name)
     return endpoints, entries
 
 
@@ -506,9 +508,9 @@ def parameter_value(parameter, entries, environment, properties, files):
     return value
 
 
-def inbound_listeners(home, context, properties, environment, offset):
+def inbound_listeners(home, context, properties, environment, offset, faulty):
     """[(endpoint name, port, bind, where)] of the endpoints that listen; logs what MI would not deploy."""
-    endpoints, entries = deployed_xml(home)
+    endpoints, entries = deployed_xml(home, faulty)
     files = file_properties(home, properties)
     flag = is_true(context.get("synapse_properties.'inbound.port.offset.enable'",
                                context.get("mediation.inbound.port_offset_enable")))
@@ -600,10 +602,14 @@ def response(status, content_type, body):
             f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
 
 
-def internal_answer(request, apis, text):
-    """MI's readiness (ReadinessResource) and liveness (LivenessResource) answers; else the text."""
+def internal_answer(request, apis, text, faulty):
+    """MI's readiness (ReadinessResource: 500 while a CApp failed to deploy at the start, until the next start)
+    and liveness (LivenessResource) answers; else the text."""
     line = request.split(b"\r\n", 1)[0].decode("latin-1").split()
     path = line[1].split("?", 1)[0] if len(line) >= 2 else ""
+    if path == "/healthz" and "ReadinessProbe" in apis and faulty:
+        body = json.dumps({"version": MI_VERSION, "status": "not ready, faulty CAPPs detected", "Faulty CAPPs": faulty})
+        return response("500 Internal Server Error", "application/json", body)
     if path == "/healthz" and "ReadinessProbe" in apis:
         body = json.dumps({"version": MI_VERSION, "update_level": "null", "status": "ready"})
         return response("200 OK", "application/json", body)
@@ -612,7 +618,7 @@ def internal_answer(request, apis, text):
     return response("200 OK", "text/plain", text)
 
 
-def answer(conn, text, apis):
+def answer(conn, text, apis, faulty):
     """apis: the internal APIs this port serves over HTTP, or None (answer at once)."""
     try:
         payload = response("200 OK", "text/plain", text)
@@ -625,7 +631,11 @@ def answer(conn, text, apis):
             except socket.timeout:
                 request = b""
             if request:
-                payload = internal_answer(request, apis, text)
+                payload = internal_answer(request, apis, text, faulty)
+                if re.match(rb"GET /(healthz|liveness)[ ?]", request):
+                    # What a probe asked and was answered, in the journal (tests read the times of the answers).
+                    print(f"{text.strip()}: {request.split(b' ', 2)[1].decode('latin-1')} answered "
+                          f"{payload.split(b' ', 2)[1].decode()}", flush=True)
         conn.settimeout(2.0)
         conn.sendall(payload)
         conn.shutdown(socket.SHUT_WR)
@@ -638,13 +648,13 @@ def answer(conn, text, apis):
         conn.close()
 
 
-def serve(sock, text, apis):
+def serve(sock, text, apis, faulty):
     while True:
         try:
             conn, _peer = sock.accept()
         except OSError:
             return
-        threading.Thread(target=answer, args=(conn, text, apis), daemon=True).start()
+        threading.Thread(target=answer, args=(conn, text, apis, faulty), daemon=True).start()
 
 
 def sd_notify(message):
@@ -680,7 +690,8 @@ def jvm(argv):
     except ConfigError as exc:
         print(f"{tag}: refusing to start: {exc}", file=sys.stderr)
         return 2
-    inbound = inbound_listeners(home, context, properties, os.environ, offset)
+    faulty = []
+    inbound = inbound_listeners(home, context, properties, os.environ, offset, faulty)
     summary = " ".join(f"{alias}={port}" for alias, port, _bind, _apis in found)
     if "--check" in own:
         print(f"instance={instance} offset={offset} {summary}"
@@ -698,7 +709,7 @@ def jvm(argv):
     for alias, port, sock, apis in sockets:
         text = f"mi-standin instance={instance} alias={alias} port={port}\n"
         http_apis = apis if alias == "management_http" else None
-        threading.Thread(target=serve, args=(sock, text, http_apis), daemon=True).start()
+        threading.Thread(target=serve, args=(sock, text, http_apis, faulty), daemon=True).start()
     print(f"{tag}: {path} offset={offset} listening {summary}", flush=True)
     sd_notify(f"READY=1\nSTATUS=listening {summary}")
     stop = threading.Event()
