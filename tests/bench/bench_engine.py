@@ -172,4 +172,4 @@ def run(corpus_dirs, lines=5000, budget_s=6.0):
     for label, short, text in cases:
         results.extend(run_case(label, short, text, budget_s))
     return {'edit': {'ports': EDIT_PORTS, 'offset': EDIT_OFFSET}, 'tomlkit': tomlkit.__version__,
-            'corpus_found': bool(files), 'cases': results, 'operations': corpus_operations(files)}
+            'corpus_found': bool(files), 'cases': results, 'operations': corpus_operations(files, budget_s / 10)}
