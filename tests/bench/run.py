@@ -102,7 +102,7 @@ def _rotated(items, index):
     return items[index % len(items):] + items[:index % len(items)]
 
 
-def fleet_sections(args, workdir):
+def fleet_sections(args, workdir, checkpoint=lambda sections: None):
     """The fleet at N (baseline, ours, peer) and at the scale size (ours), in one run: first converges, then
     --repeat rounds; each round runs both sizes (which goes first alternates) and, per size, an empty play and
     the re-runs in a rotated order, so that the per-host cost at both sizes is paired round by round."""
@@ -131,12 +131,19 @@ def fleet_sections(args, workdir):
             _run(section['fleet'], 'startup', '%s-startup-%d' % (prefix, index), section['runs'])
             for kind in _rotated(section['kinds'], index):
                 _run(section['fleet'], kind, '%s-%s-rerun-%d' % (prefix, kind, index), section['runs'])
-    for section in sections:
-        fleet = section.pop('fleet')
-        section['files_unchanged_by_reruns'] = dict((kind, fleet.snapshot(kind) == before)
-                                                    for kind, before in section.pop('converged').items())
-        section['startup_s'] = bench_fleet.median_of([run for run in section['runs'] if '-startup-' in run['label']])
-    return sections
+        checkpoint([_closed(section, index) for section in sections])
+    return [_closed(section, args.repeat) for section in sections]
+
+
+def _closed(section, rounds):
+    """The section's results after rounds rounds (the files compared with their state after the first converge)."""
+    closed = dict((key, value) for key, value in section.items() if key not in ('fleet', 'converged'))
+    closed['rounds'] = rounds
+    closed['runs'] = list(section['runs'])
+    closed['files_unchanged_by_reruns'] = dict((kind, section['fleet'].snapshot(kind) == before)
+                                               for kind, before in section['converged'].items())
+    closed['startup_s'] = bench_fleet.median_of([run for run in section['runs'] if '-startup-' in run['label']])
+    return closed
 
 
 def probe_section(args, workdir):
@@ -499,17 +506,23 @@ def main(argv=None):
         results['engine'] = bench_engine.run(CORPORA, budget_s=args.engine_seconds)
         _say('CApp benchmark (instances module, 20 CApps of 5 MB per instance)')
         results['capps'] = bench_capps.run()
+        checkpoint(results, started, args)
     workdir = tempfile.mkdtemp(prefix='mi-bench-')
     try:
         if args.podman:
             results['podman'] = bench_podman.section(args, workdir, os.path.join(RESULTS, 'logs'), _say)
+            checkpoint(results, started, args)
         if not args.engine_only:
             _say('fleet benchmark in %s' % workdir)
             results['probe'] = finish_probe(probe_section(args, workdir))
-            sections = [finish_fleet(section) for section in fleet_sections(args, workdir)]
-            results['fleet'] = sections[0]
-            if len(sections) > 1:
-                results['scale'] = sections[1]
+            checkpoint(results, started, args)
+
+            def fleet_done(sections):
+                results['fleet'] = finish_fleet(sections[0])
+                if len(sections) > 1:
+                    results['scale'] = finish_fleet(sections[1])
+                checkpoint(results, started, args)
+            fleet_done(fleet_sections(args, workdir, fleet_done))
     finally:
         if args.keep:
             _say('kept %s' % workdir)
@@ -521,6 +534,12 @@ def main(argv=None):
     paths = save(results, started, args.figures)
     report(results, paths[-1])
     return 0
+
+
+def checkpoint(results, started, args):
+    """The results so far, saved (marked unfinished): a run stopped midway keeps what it measured."""
+    partial = dict(results, unfinished=True, targets=targets(results))
+    save(partial, started, args.figures)
 
 
 def report(results, source):
