@@ -59,7 +59,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
 )
 
 _BOM = '\ufeff'  # kept as the file had it; tomlkit does not parse it
-_OFFSET_COMMENT = re.compile(r'^\s*#\s*offset\s*=')
+_OFFSET_COMMENT = toml_lines.OFFSET_COMMENT  # the shipped '# offset = 10' comment
 
 
 class TomlEditError(CollectionError, ValueError):

@@ -12,15 +12,16 @@ test checks these bytes against tomlkit's on generated files and the corpus.
 """
 
 import re
+from collections import Counter
 
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import OFFSET_KEY
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.layout import _Scanner, header_name
 
 _KEY_LINE = re.compile(r'^(?P<indent>[ \t]*)(?P<key>[^=#\[\'"\s][^=#]*?|"[^"\\\n]*"[^=#]*?|\'[^\'\n]*\'[^=#]*?)'
                        r'(?P<eq>[ \t]*=[ \t]*)(?P<value>-?[0-9][0-9_a-fA-FxXoObB]*|"[^"\\\n]*"|\'[^\'\n]*\')'
                        r'(?P<tail>[ \t]*(?:#[^\n\r]*)?)(?P<end>\r?\n|\r|)$')
 _ANY_KEY = re.compile(r'^[ \t]*([^=#\[\'"\s][^=#]*?|"[^"\\\n]*"[^=#]*?|\'[^\'\n]*\'[^=#]*?)[ \t]*=')
-_OFFSET_COMMENT = re.compile(r'^\s*#\s*offset\s*=')
-OFFSET_KEY = 'server.offset'
+OFFSET_COMMENT = re.compile(r'^\s*#\s*offset\s*=')
 
 
 def _value_text(value):
@@ -62,9 +63,10 @@ class _Section:
 def _sections(tables, count):
     """{name tuple: _Section} of the tables declared once, and the top of the file as ()."""
     names = [table.name for table in tables]
+    declared = Counter(names)
     found = {(): _Section(None, 0, tables[0].header if tables else count)}
     for position, table in enumerate(tables):
-        if table.array or names.count(table.name) > 1:
+        if table.array or declared[table.name] > 1:
             continue
         stop = tables[position + 1].header if position + 1 < len(tables) else count
         found[table.name] = _Section(table.header, table.header + 1, stop)
@@ -127,7 +129,7 @@ def _plan_edit(lines, section, head, rest, value, key, edits):
         return True
     after = section.last_content(lines)
     if key == OFFSET_KEY:
-        comments = [i for i in range(section.start, section.stop) if _OFFSET_COMMENT.match(lines[i])]
+        comments = [i for i in range(section.start, section.stop) if OFFSET_COMMENT.match(lines[i])]
         after = comments[0] if comments else after
     edits['add'].setdefault(after, []).append('%s = %s\n' % ('.'.join(rest), _value_text(value)))
     return True
