@@ -102,7 +102,7 @@ def _rotated(items, index):
     return items[index % len(items):] + items[:index % len(items)]
 
 
-def fleet_sections(args, workdir, checkpoint=lambda sections: None):
+def fleet_sections(args, workdir, checkpoint=None):
     """The fleet at N (baseline, ours, peer) and at the scale size (ours), in one run: first converges, then
     --repeat rounds; each round runs both sizes (which goes first alternates) and, per size, an empty play and
     the re-runs in a rotated order, so that the per-host cost at both sizes is paired round by round."""
@@ -131,7 +131,8 @@ def fleet_sections(args, workdir, checkpoint=lambda sections: None):
             _run(section['fleet'], 'startup', '%s-startup-%d' % (prefix, index), section['runs'])
             for kind in _rotated(section['kinds'], index):
                 _run(section['fleet'], kind, '%s-%s-rerun-%d' % (prefix, kind, index), section['runs'])
-        checkpoint([_closed(section, index) for section in sections])
+        if checkpoint:
+            checkpoint([_closed(section, index) for section in sections])
     return [_closed(section, args.repeat) for section in sections]
 
 
@@ -241,8 +242,9 @@ def _median(values):
 
 
 def _ratio_text(ratios):
-    return '%.2fx (rounds: %s)' % (_median(list(ratios.values())), ' '.join('%.2f' % r for r in ratios.values())) \
-        if ratios else 'no paired round'
+    if not ratios:
+        return 'no paired round'
+    return '%.2fx (rounds: %s)' % (statistics.median(ratios.values()), ' '.join('%.2f' % r for r in ratios.values()))
 
 
 def engine_targets(engine):

@@ -50,10 +50,10 @@ def load(path, errors, where):
 
 def table(results, path):
     """The markdown table of a results file's targets, every one with its verdict."""
-    lines = ['Figures of `%s` (%s, commit %s%s), %s:' % (
-        results['command'], results['started'][:10], (results.get('commit') or 'unknown')[:12],
-        '; stopped before its end, what it measured until then' if results.get('unfinished') else '', path), '',
-             '| target | measured | verdict |', '|---|---|---|']
+    stopped = '; stopped before its end, what it measured until then' if results.get('unfinished') else ''
+    title = 'Figures of `%s` (%s, commit %s%s), %s:' % (results['command'], results['started'][:10],
+                                                        (results.get('commit') or 'unknown')[:12], stopped, path)
+    lines = [title, '', '| target | measured | verdict |', '|---|---|---|']
     for item in results['targets']:
         lines.append('| %s | %s | %s |' % (item['target'].replace('|', '/'), item['measured'].replace('|', '/'),
                                            'PASS' if item['pass'] else '**MISS**: ' + '; '.join(item['why'])))

@@ -22,6 +22,7 @@ EDITS = [
 
 both = line_edit_and_tomlkit
 
+
 def test_both_corpus_folders_are_there():
     assert all(folder.is_dir() for folder in CORPORA) and len(FILES) >= 118, 'the corpus of ../shared is missing'
 
@@ -65,6 +66,5 @@ def test_line_edits_in_place(text, ports, offset, expected):
 ])
 def test_layouts_left_to_tomlkit(text, ports):
     lines = text.splitlines(True)
-    wanted = engine._wanted(ports, None)
-    in_place = [(key, value) for key, value in wanted.items()]
+    in_place = list(engine._wanted(ports, None).items())
     assert toml_lines.edit_lines(lines, layout.tables(lines), in_place) is None
