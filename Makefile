@@ -86,7 +86,7 @@ help:
 	@echo "make compat-newest - the same on the newest ansible-core (requirements-newest.txt), on Python 3.13"
 	@echo "make sanity  - ansible-test sanity"
 	@echo "make molecule - the role and the rollout on podman test hosts (root); scenarios side by side (MOLECULE_JOBS=2)"
-	@echo "make bench   - engine, podman-host and fleet benchmarks (see README, Performance)"
+	@echo "make bench   - engine, podman-host and fleet benchmarks, raw results in tests/bench/results (see README, Performance)"
 	@echo "make changelog-release - fold pending fragments and new plugins into the release of galaxy.yml's version"
 
 $(VENV)/.installed: requirements.txt
@@ -126,6 +126,7 @@ test:
 lint: venv
 	python tests/packaging/check_requirements.py
 	python tests/packaging/check_licence.py
+	python tests/packaging/check_bench_figures.py
 	ansible-lint --offline --profile production --warn-list 'galaxy[no-repository]'
 
 unit: venv

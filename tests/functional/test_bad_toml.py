@@ -167,9 +167,10 @@ def test_empty_file_without_a_change_is_not_rewritten(tmp_path, module_runner):
 
 
 REORDERED = {
-    # tomlkit would write the [[datasource]] entries together, moving [transport.http] below them
+    # tomlkit would write the [[datasource]] entries together, moving [transport.http] below them (the port in an
+    # inline table is an edit only tomlkit writes; a plain key line is edited as text: see the test below)
     'array of tables split by a table': (
-        '[[datasource]]\nid = "A"\n\n[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "B"\n',
+        '[[datasource]]\nid = "A"\n\n[transport.http]\nlistener = { port = 8280 }\n\n[[datasource]]\nid = "B"\n',
         {'http': 8281}, 'cannot edit this file without moving other lines (tomlkit would move line 4'),
     # a new [transport.tcp] at the end would be written above [[datasource]], next to [transport.http]
 }
@@ -181,6 +182,13 @@ def test_new_table_goes_before_a_trailing_array_of_tables(tmp_path, module_runne
     path = write_conf(tmp_path, '[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "A"\n')
     assert edited(module_runner, path, {'ports': {'transport.tcp.listener.port': 8300, 'http': 8281}}) == (
         b'[transport.http]\nlistener.port = 8281\n\n[transport.tcp]\nlistener.port = 8300\n\n[[datasource]]\nid = "A"\n')
+
+
+def test_plain_key_line_in_a_layout_tomlkit_would_reorder_is_edited_in_place(tmp_path, module_runner):
+    """The port is a plain key line: it is edited as text, so nothing else moves and nothing is refused."""
+    text = '[[datasource]]\nid = "A"\n\n[transport.http]\nlistener.port = 8280\n\n[[datasource]]\nid = "B"\n'
+    path = write_conf(tmp_path, text)
+    assert edited(module_runner, path, {'ports': {'http': 8281}}) == text.replace('8280', '8281').encode()
 
 
 @pytest.mark.parametrize('name', sorted(REORDERED))

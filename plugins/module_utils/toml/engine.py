@@ -44,6 +44,7 @@ except ImportError:
         tomllib = None
 
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml import layout as toml_layout
+from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml import lines as toml_lines
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.listeners import ALIASES, KNOWN_TABLES, OFFSET_KEY
 from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.ports import (
     instance_model,
@@ -58,7 +59,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.mi.values
 )
 
 _BOM = '\ufeff'  # kept as the file had it; tomlkit does not parse it
-_OFFSET_COMMENT = re.compile(r'^\s*#\s*offset\s*=')
+_OFFSET_COMMENT = toml_lines.OFFSET_COMMENT  # the shipped '# offset = 10' comment
 
 
 class TomlEditError(CollectionError, ValueError):
@@ -222,7 +223,7 @@ def _wanted(ports, offset):
     return wanted
 
 
-def _plan(data, wanted, text_lines):
+def _plan(data, wanted, layout):
     """Split the wanted keys into changes made in place and keys that need a new table.
 
     A key needs a new table when its home table is missing, or exists only implicitly as the parent of
@@ -242,7 +243,7 @@ def _plan(data, wanted, text_lines):
         parts, depth = key.split('.'), _parent(data, key)[1]
         home = tuple(parts[:_home_depth(key)])
         if depth == len(parts) - 1 or depth >= len(home):
-            declared = toml_layout.declared(text_lines) if declared is None else declared
+            declared = toml_layout.declared(layout.lines, layout.tables) if declared is None else declared
             implicit = home not in declared and any(name[:len(home)] == home for name in declared)
             if before is not None or depth > len(home) or not implicit:
                 in_place.append((key, stored))
@@ -309,21 +310,28 @@ def _new_tables(additions):
     return tables
 
 
-def _with_new_tables(text, additions):
-    """text with each new table placed after the last table of its group (or at the end), as text:
+def _with_new_tables(layout, additions):
+    """The text of layout with each new table placed after the last table of its group (or at the end), as text:
     tomlkit then parses a file in which the new table already sits in order."""
-    lines = text.splitlines(True)
+    lines = list(layout.lines)
     if lines and not lines[-1].endswith('\n'):
         lines[-1] += '\n'
     at_end = []
     for header, body in sorted(_new_tables(additions).items()):
         block = ['\n', '[%s]\n' % '.'.join(header)] + [line + '\n' for line in body]
-        after = toml_layout.insertion_line(lines, header)
+        after = toml_layout.insertion_line(lines, header, _shifted(layout.tables, lines, layout.lines))
         if after is None:
             at_end.extend(block if ''.join(lines + at_end).strip() else block[1:])
         else:
             lines[after + 1:after + 1] = block
     return ''.join(lines + at_end)
+
+
+def _shifted(tables, lines, original):
+    """tables of original, as they are in lines (original with blocks inserted): only tables after a block move."""
+    if len(lines) == len(original):
+        return tables
+    return toml_layout.tables(lines)
 
 
 def _line_ending_like(original, text):
@@ -366,12 +374,8 @@ def _grew_inline(line, successor, names):
     return '{' in line and bool(names.search(successor)) and re.sub(r'\s+', '', successor).startswith(squeezed)
 
 
-def _written_text(text, in_place, additions, keys):
-    """The new text. Whole new tables are inserted as text (exact by construction, and checked by the caller);
-    keys in existing tables are set with tomlkit (one parse, one dumps), and its output is checked line by line."""
-    source = _with_new_tables(text, additions) if additions else text
-    if not in_place:
-        return source
+def _tomlkit_edit(source, in_place, keys):
+    """source with the keys set by tomlkit (one parse, one dumps), its output checked line by line."""
     doc = parse_document(source)
     for key, value in in_place:
         _apply(doc, key, value)
@@ -389,6 +393,31 @@ def _reparsed(written):
         return None
 
 
+def _as_planned(written, expected):
+    if tomllib is None:  # no strict parser on this host: tomlkit's own result is what there is
+        return True
+    reparsed = _reparsed(written)
+    return reparsed is not None and _pruned(reparsed) == _pruned(expected)
+
+
+def _written_text(layout, in_place, additions, keys, expected):
+    """The new text. Whole new tables are inserted as text (exact by construction); keys in existing tables are set
+    as line edits where the layout is plain (the bytes tomlkit would write, without its cost), else with tomlkit.
+    Either result must parse to exactly the planned data."""
+    source = _with_new_tables(layout, additions) if additions else ''.join(layout.lines)
+    written = None
+    if in_place and tomllib is not None and HAS_TOMLKIT:  # without tomlkit the edit is refused as before
+        lines = toml_layout.Layout(source) if additions else layout
+        written = toml_lines.edit_lines(lines.lines, lines.tables, in_place)
+    if written is not None and _as_planned(written, expected):
+        return written
+    written = _tomlkit_edit(source, in_place, keys) if in_place else source
+    if not _as_planned(written, expected):
+        raise TomlEditError('tomlkit could not write this layout as planned (%s); edit the file by hand, it was '
+                            'not changed' % ', '.join(keys))
+    return written
+
+
 def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, inbound_endpoints=None,
                plan_only=False):
     """Return an EditResult for setting ports ({alias or key: port or None}) and offset.
@@ -403,18 +432,15 @@ def edit_ports(text, ports=None, offset=None, jvm_args=None, environment=None, i
     bom = _BOM if text.startswith(_BOM) else ''
     text = text[len(bom):]
     data = parse_plain(text)
-    changes, in_place, additions = _plan(data, wanted, text.splitlines(True))
+    layout = toml_layout.Layout(text)
+    changes, in_place, additions = _plan(data, wanted, layout)
     expected = _result_data(data, changes)
     model = refuse_problems(instance_model(expected, jvm_args, environment, inbound_endpoints))
     if not changes:  # nothing to write: tomlkit is not needed at all
         return EditResult(bom + text, changes, model)
     if in_place and plan_only and not HAS_TOMLKIT:  # the exact lines need tomlkit; the plan does not
         return EditResult(None, changes, model)
-    written = _written_text(text, in_place, additions, [change['key'] for change in changes])
-    reparsed = _reparsed(written) if tomllib is not None else expected
-    if reparsed is None or _pruned(reparsed) != _pruned(expected):  # exactly what was planned
-        raise TomlEditError('tomlkit could not write this layout as planned (%s); edit the file by hand, it was '
-                            'not changed' % ', '.join(change['key'] for change in changes))
+    written = _written_text(layout, in_place, additions, [change['key'] for change in changes], expected)
     return EditResult(bom + _line_ending_like(text, written), changes, model)
 
 

@@ -103,13 +103,28 @@ def tables(lines):
     return found
 
 
-def insertion_line(lines, header):
+def insertion_line(lines, header, found=None):
     """Index of the line after which a new table `header` (a tuple) goes: after the content of the
-    last table of its group (same first key part), or None to append at the end of the file."""
-    group = [table for table in tables(lines) if table.name[0] == header[0]]
+    last table of its group (same first key part), or None to append at the end of the file.
+    found: tables(lines) when the caller has it."""
+    group = [table for table in (tables(lines) if found is None else found) if table.name[0] == header[0]]
     return group[-1].end if group else None
 
 
-def declared(lines):
+def declared(lines, found=None):
     """The names of the tables that have a header of their own ([x] or [[x]])."""
-    return set(table.name for table in tables(lines))
+    return set(table.name for table in (tables(lines) if found is None else found))
+
+
+class Layout:
+    """The lines of a text and its tables, scanned once and only when asked."""
+
+    def __init__(self, text):
+        self.lines = text.splitlines(True)
+        self._tables = None
+
+    @property
+    def tables(self):
+        if self._tables is None:
+            self._tables = tables(self.lines)
+        return self._tables

@@ -254,3 +254,15 @@ def test_offset_into_a_table_split_by_another_table_is_edited(name):
 def test_key_into_a_dotted_key_table_that_tomlkit_would_redeclare_is_refused(text, key):
     with pytest.raises(TomlEditError, match=r'tomlkit could not write this layout as planned \(%s\)' % key):
         edit_ports(text, {key: 9000})
+
+
+@pytest.mark.parametrize('text', [
+    '[transport.http.sender]  # outgoing calls\nx = 1\n[transport.http.listener]\ny = 1\n',
+    '[transport.http.sender]  # outgoing calls\nx = 1\n\n[transport.http.listener]  # in\ny = 1\n\n[mediation]\nz = 1\n',
+])
+def test_table_under_a_commented_sub_table_header_is_edited_not_refused(text):
+    """[transport.http] exists only through sub-table headers, one with a comment: tomlkit would print a header for
+    it and move lines (the edit was refused); the keys are added to [transport.http.listener] as lines."""
+    result = edit_ports(text, {'http': 8281, 'https': 8443})
+    assert result.text == text.replace('y = 1\n', 'y = 1\nport = 8281\nsecured_port = 8443\n')
+    assert result.effective_ports['http'] == 8291 and not edit_ports(result.text, {'http': 8281, 'https': 8443}).changed

@@ -33,6 +33,7 @@ from ansible_collections.wso2ops.micro_integrator.plugins.module_utils.toml.engi
     edit_ports,
     unified_diff,
 )
+from helpers.line_edits import line_edit_and_tomlkit
 
 # Facts from MI-FACTS.md, written out here so that the oracle does not reuse the code under test.
 PORT_KEYS = {'http': 'transport.http.listener.port', 'https': 'transport.http.listener.secured_port',
@@ -389,3 +390,13 @@ def test_edit_matches_the_model_and_keeps_every_other_line(case):
     shown = repr(result.changes) + unified_diff(text, out, result.changes)
     for secret in re.findall(r'S3c![^"\']+', text):
         assert secret not in shown
+
+
+@given(cases())
+def test_line_edits_write_the_bytes_tomlkit_writes(case):
+    """Where the engine edits key lines as text, its bytes are tomlkit's, byte for byte (tomlkit is the oracle)."""
+    text, _facts, _model, ports, offset = case
+    found = line_edit_and_tomlkit(text, ports, offset)
+    event('line edit: %s' % ('none needed' if found is None else 'tomlkit needed' if found[0] is None else 'done'))
+    if found and found[0] is not None:
+        assert found[0] == found[1]
