@@ -72,7 +72,9 @@ def read_home(home, startup):
     """(snapshot of deployment.toml or None, problems, version, deployed) of the MI home at the path home: the home
     is opened once (common.fileio: links checked) and every file under it is read through that folder."""
     try:
-        folder = open_folder(home)
+        folder = open_folder(home, missing_ok=True)
+        if folder is None:
+            raise FileProblem('the file does not exist; check the MI home (%s does not exist)' % home)
     except FileProblem as exc:
         return None, ['%s: %s' % (os.path.join(home, CONFIG), to_native(exc))], None, {'endpoints': [], 'problems': []}
     problems = []
