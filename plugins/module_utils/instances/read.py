@@ -73,7 +73,9 @@ def read_home(home, startup, version=None):
     is opened once (common.fileio: links checked) and every file under it is read through that folder. version: the
     MI version to read it as (a container's), instead of the one its files name."""
     try:
-        folder = open_folder(home)
+        folder = open_folder(home, missing_ok=True)
+        if folder is None:
+            raise FileProblem('the file does not exist; check the MI home (%s does not exist)' % home)
     except FileProblem as exc:
         return None, ['%s: %s' % (os.path.join(home, CONFIG), to_native(exc))], None, {'endpoints': [], 'problems': []}
     problems = []
