@@ -100,6 +100,7 @@ def process():
     def start(*args, **kwargs):
         started.append(claiming_process(*args, **kwargs))
         time.sleep(0.3)  # its command line is in /proc
+        assert started[-1].poll() is None, 'the account\'s process did not start (exit %s)' % started[-1].poll()
         return started[-1]
     yield start
     for proc in started:
@@ -202,7 +203,9 @@ def test_swapping_conf_for_a_link_never_reaches_the_root_folder(scene, module, c
                                          'check_listeners': False, 'backup': True})
         runs['refused' if result.get('failed') else 'changed' if result['changed'] else 'unchanged'] += 1
         shows_no_secret(result)
-    swaps = int(attack.communicate(timeout=RACE_SECONDS + 60)[0])
+    out = attack.communicate(timeout=RACE_SECONDS + 60)[0]
+    assert out.strip().isdigit(), 'the swap loop did not run (exit %s): %r' % (attack.returncode, out)
+    swaps = int(out)
     with capsys.disabled():
         print('\n%s under a %.0f s swap loop: %d swaps, runs %s' % (module, RACE_SECONDS, swaps, runs))
     assert state(vault) == before

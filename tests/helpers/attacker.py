@@ -13,6 +13,9 @@ import zipfile
 import zlib
 
 NOBODY = 65534
+# The account's processes run the system Python (stdlib only, given code with -c, started in /): the test's own
+# interpreter may live where nobody cannot run it (a pyenv build under /root, a checkout in a private folder).
+PYTHON = '/usr/bin/python3' if os.access('/usr/bin/python3', os.X_OK) else sys.executable
 AS_NOBODY = ['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups', '--bounding-set=-all',
              '--inh-caps=-all', '--']
 
@@ -50,17 +53,16 @@ def plant(link, target):
 def claiming_process(home, arguments=(), environment=None):
     """A process of the account whose command line claims home as its MI home (-Dcarbon.home) with arguments
     (more -D options); it sleeps until killed. Any local account can start such a process."""
-    argv = AS_NOBODY + [sys.executable, '-c', 'import time; time.sleep(600)', '-Dcarbon.home=%s' % home] + \
-        list(arguments)
-    return subprocess.Popen(argv, env=dict(environment or {}, PATH='/usr/bin:/bin'), stdout=subprocess.DEVNULL)
+    argv = AS_NOBODY + [PYTHON, '-c', 'import time; time.sleep(600)', '-Dcarbon.home=%s' % home] + list(arguments)
+    return subprocess.Popen(argv, env=dict(environment or {}, PATH='/usr/bin:/bin'), stdout=subprocess.DEVNULL, cwd='/')
 
 
 def swapper(home, seconds, target):
     """The swap loop, started now, as the account, on the folder home (a path opened here, passed as a fd)."""
     fd = os.open(str(home), os.O_RDONLY | os.O_DIRECTORY)
     try:
-        return subprocess.Popen(AS_NOBODY + [sys.executable, '-c', SWAPPER, str(fd), str(seconds), str(target)],
-                                pass_fds=(fd,), stdout=subprocess.PIPE, text=True)
+        return subprocess.Popen(AS_NOBODY + [PYTHON, '-c', SWAPPER, str(fd), str(seconds), str(target)],
+                                pass_fds=(fd,), stdout=subprocess.PIPE, text=True, cwd='/')
     finally:
         os.close(fd)
 
