@@ -318,13 +318,6 @@ def home_folder(home):
         return None
 
 
-def real_path(path):
-    """The real path of path, refusing links another account controls (common.links); for messages and for
-    comparing two paths, never for opening: open through read() or open_folder()."""
-    folder, name, _info = locate(path, create=True)
-    return os.path.join(folder.path, name)
-
-
 def read(path, create=False, limit=MAX_BYTES, missing=_MISSING, start=None):
     """A Snapshot of the regular file at path (data None when it is missing and create is true)."""
     folder, name, _info = locate(path, create, missing, start)
